@@ -1,0 +1,39 @@
+# pgbook: `make book` builds the book, `make test` runs every test.
+# Both create the environment in .venv on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# The venv's bin first, so the notebook kernel is the venv's python (with pgbook).
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Matplotlib without a display; the same fonts and no cache surprises.
+export MPLBACKEND := Agg
+
+.PHONY: book test bench env vendor clean
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+vendor:
+	$(BIN)/python tools/vendor_assets.py
+
+book: env vendor
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+test: env vendor
+	$(BIN)/python -m pytest
+
+bench: env vendor
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf _build
