@@ -1,0 +1,73 @@
+"""Book build times: a clean build, and a rebuild with nothing changed.
+
+Builds a copy of the repository (the tracked files and the fetched _vendor/)
+in a temporary folder, so the working tree's _build/ and its execution cache are
+left alone. Targets from the foundation issue, for this 2-core machine: a clean
+build of the full book in <= 180 s, a rebuild with nothing changed in <= 30 s.
+
+    python benchmarks/bench_book.py [--repeat N]   (the median of N rebuilds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _table import print_table
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def copy_repo(dest: Path) -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
+    ).stdout.decode().split("\0")
+    for rel in filter(None, tracked):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    shutil.copytree(ROOT / "_vendor", dest / "_vendor")
+
+
+def timed_build(where: Path) -> float:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", MPLBACKEND="Agg")
+    start = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "jupyter-book"), "build", str(where), "-W", "-n", "--keep-going"],
+        cwd=where, env=env, check=True, capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="rebuilds to take the median of")
+    args = parser.parse_args()
+    if not (ROOT / "_vendor" / "versions.json").exists():
+        sys.exit("bench_book: run `make vendor` first (the offline assets are missing)")
+    with tempfile.TemporaryDirectory(prefix="pgbook-bench-") as tmp:
+        where = Path(tmp)
+        copy_repo(where)
+        clean = timed_build(where)
+        rebuilds = [timed_build(where) for _ in range(args.repeat)]
+    rebuild = statistics.median(rebuilds)
+    print_table(
+        "Book build (jupyter-book build . -W -n)",
+        [
+            ("clean build", clean, "s", "<= 180 s", clean <= 180),
+            (f"rebuild, nothing changed (median of {args.repeat})", rebuild, "s", "<= 30 s", rebuild <= 30),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()

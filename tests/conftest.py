@@ -1,0 +1,88 @@
+"""Fixtures shared by the tests: the built book, a local server for it, and Chromium.
+
+The browser tests drive Debian's Chromium (``/usr/bin/chromium``) through the
+Python ``playwright`` package; nothing downloads a browser. Without Chromium,
+the browser tests skip with the reason, except under CI (``CI=true``), where a
+missing browser is a failure: a green CI must mean the pages were really opened.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+BIN = Path(sys.executable).parent
+CHROMIUM = Path(os.environ.get("PGBOOK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def build_book() -> subprocess.CompletedProcess:
+    """Run the book build exactly as ``make book`` does; return the finished process."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg")
+    subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], check=True, env=env)
+    return subprocess.run(
+        [str(BIN / "jupyter-book"), "build", str(ROOT), "--warningiserror", "--nitpick", "--keep-going"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """The HTML folder of a fresh build (incremental: cached cells are not re-run)."""
+    done = build_book()
+    if done.returncode != 0:
+        pytest.fail(f"book build failed (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return HTML
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="session")
+def book_url(built_book):
+    """Serve the built book on a free loopback port; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def _no_browser(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (under CI a missing browser is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium, driven by playwright with Debian's binary."""
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        _no_browser(f"Chromium not found at {CHROMIUM}: install Debian's package `chromium`")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("the Python package playwright is not installed")
+    with sync_playwright() as p:
+        executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+        chromium = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
