@@ -1,0 +1,37 @@
+"""The chapters open as notebooks in Jupyter: MyST Markdown that jupytext reads, with no outputs in git."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import jupytext
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted(p for p in (ROOT / "book").glob("*.md") if "kernelspec:" in p.read_text())
+
+
+def test_there_are_notebook_chapters():
+    assert len(CHAPTERS) >= 2
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_reads_as_a_python_notebook(path):
+    notebook = jupytext.read(path)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    assert notebook.metadata["jupytext"]["text_representation"]["format_name"] == "myst"
+    assert any(cell.cell_type == "code" for cell in notebook.cells)
+
+
+def test_jupyterlab_opens_markdown_as_notebooks():
+    """make installs JupyterLab's default-viewer override into the environment."""
+    overrides = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert overrides.exists(), f"{overrides} missing: run `make env`"
+    viewers = json.loads(overrides.read_text())["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers["markdown"] == "Jupytext Notebook"
+
+
+def test_no_notebook_outputs_in_git():
+    assert not list((ROOT / "book").glob("*.ipynb")), "chapters are .md sources, not .ipynb"
