@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Matplotlib without a display; the same fonts and no cache surprises.
 export MPLBACKEND := Agg
+# Widgets draw every state of their controls while the book is built (pgbook.widgets.core).
+export PGBOOK_STATIC_WIDGETS := 1
 
 .PHONY: book test bench env vendor clean
 

@@ -32,7 +32,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 def build_book() -> subprocess.CompletedProcess:
     """Run the book build exactly as ``make book`` does; return the finished process."""
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg")
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg",
+               PGBOOK_STATIC_WIDGETS="1")
     subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], check=True, env=env)
     return subprocess.run(
         [str(BIN / "jupyter-book"), "build", str(ROOT), "--warningiserror", "--nitpick", "--keep-going"],

@@ -1,0 +1,190 @@
+"""Figures with controls that respond in a live kernel *and* in the static built book.
+
+A static page has no Python behind it, so a callback cannot redraw a figure
+there. Every widget in the book therefore rests on one pattern: draw the figure
+for each value on a grid of control values, keep the PNGs as the children of an
+``ipywidgets.Stack``, and link the control's ``index`` to the stack's
+``selected_index`` with ``ipywidgets.jslink``. The link runs in the browser, so
+moving the control switches figures with no kernel at all.
+
+The same widget works unchanged in a live kernel. There, figures are drawn
+when first selected (a control's ``observe`` callback), so the first paint is
+quick; when the book is built, every figure is drawn up front so that the saved
+page holds them all. Which of the two happens is decided by ``precompute``; its
+default is the environment variable ``PGBOOK_STATIC_WIDGETS``, which the book
+build sets to ``1``.
+
+Two controls (:class:`FigureGrid`): one inner Stack per value of the outer
+control, each linked to the inner control, inside an outer Stack linked to the
+outer control.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Callable, Sequence
+
+import ipywidgets as widgets
+
+from ..validate import check_int
+
+__all__ = ["figure_png", "static_build", "FigureSlider", "FigureGrid"]
+
+
+def static_build() -> bool:
+    """True while the book is being built (``PGBOOK_STATIC_WIDGETS=1``): draw every state."""
+    return os.environ.get("PGBOOK_STATIC_WIDGETS", "") == "1"
+
+
+def figure_png(fig, dpi: int = 80) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it (so Jupyter does not show it twice)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    # metadata={"Software": None}: no version string in the PNG, so two builds give the same bytes
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _format_value(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def _check_values(name: str, values) -> list:
+    values = list(values)
+    if len(values) == 0:
+        raise ValueError(f"{name}: expected at least one control value, got an empty sequence")
+    return values
+
+
+def _check_initial(name: str, initial, n: int) -> int:
+    initial = check_int(name, initial)
+    if initial >= n:
+        raise ValueError(f"{name}: expected an index below {n}, got {initial}")
+    return initial
+
+
+def make_control(values: list, label: str, initial: int, kind: str = "slider"):
+    """A control over ``values`` whose ``index`` is the position of the chosen value.
+
+    kind="slider": a SelectionSlider (ordered numbers: N, T, a learning rate);
+    kind="toggle": ToggleButtons (a few named choices: an estimator).
+    """
+    options = [(_format_value(v), i) for i, v in enumerate(values)]
+    if kind == "slider":
+        return widgets.SelectionSlider(
+            options=options, value=initial, description=label,
+            continuous_update=True, layout=widgets.Layout(width="440px"),
+            style={"description_width": "initial"},
+        )
+    if kind == "toggle":
+        return widgets.ToggleButtons(
+            options=options, value=initial, description=label,
+            style={"description_width": "initial", "button_width": "auto"},
+        )
+    raise ValueError(f"kind: expected 'slider' or 'toggle', got {kind!r}")
+
+
+class FigureSlider:
+    """One control over ``values`` showing ``draw(value)``, in Jupyter and in the built book.
+
+    values:      the control grid, e.g. ``np.linspace(-3, 3, 13)`` or ``[10, 100, 1000]``
+    draw:        value -> matplotlib Figure (use ``layout="constrained"``)
+    label:       the control's description, a symbol from the math ("θ", "N")
+    initial:     index of the value shown first
+    kind:        "slider" or "toggle" (see :func:`make_control`)
+    precompute:  draw every figure now (default: only while building the book)
+
+    Attributes for tests and chapters: ``widget`` (what to display), ``control``,
+    ``stack``, ``images`` (one ``widgets.Image`` per value).
+    """
+
+    def __init__(self, values: Sequence, draw: Callable, label: str = "value",
+                 initial: int = 0, kind: str = "slider", precompute: bool | None = None,
+                 dpi: int = 80):
+        self.values = _check_values("values", values)
+        initial = _check_initial("initial", initial, len(self.values))
+        self.draw, self.dpi = draw, dpi
+        self.images = [widgets.Image(format="png") for _ in self.values]
+        self.stack = widgets.Stack(self.images, selected_index=initial)
+        self.control = make_control(self.values, label, initial, kind)
+        # Browser side: works with no kernel (static book) and with one.
+        widgets.jslink((self.control, "index"), (self.stack, "selected_index"))
+        # Kernel side: draw a figure the first time its value is chosen.
+        self.control.observe(self._on_change, names="index")
+        precompute = static_build() if precompute is None else precompute
+        for i in range(len(self.values)) if precompute else [initial]:
+            self.render(i)
+        self.widget = widgets.VBox([self.control, self.stack])
+
+    def render(self, index: int) -> None:
+        """Draw the figure for ``values[index]`` into its Image."""
+        self.images[index].value = figure_png(self.draw(self.values[index]), dpi=self.dpi)
+
+    def _on_change(self, change) -> None:
+        index = change["new"]
+        if index is not None and not self.images[index].value:
+            self.render(index)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class FigureGrid:
+    """Two controls, an outer and an inner one, showing ``draw(outer, inner)``.
+
+    outer_values, inner_values: the two control grids
+    draw:        (outer, inner) -> matplotlib Figure
+    outer_kind, inner_kind: "toggle" or "slider" for each control
+    initial:     (outer index, inner index) shown first
+    precompute:  draw all len(outer)·len(inner) figures now (default: only while building the book)
+
+    The images are ``images[i][j]`` for outer value i and inner value j.
+    Page weight grows with the grid: a 5×3 in figure at dpi 80 is about 15–20 KB.
+    """
+
+    def __init__(self, outer_values: Sequence, inner_values: Sequence, draw: Callable,
+                 outer_label: str = "outer", inner_label: str = "inner",
+                 outer_kind: str = "toggle", inner_kind: str = "slider",
+                 initial: tuple[int, int] = (0, 0), precompute: bool | None = None,
+                 dpi: int = 80):
+        self.outer_values = _check_values("outer_values", outer_values)
+        self.inner_values = _check_values("inner_values", inner_values)
+        i0 = _check_initial("initial[0]", initial[0], len(self.outer_values))
+        j0 = _check_initial("initial[1]", initial[1], len(self.inner_values))
+        self.draw, self.dpi = draw, dpi
+        self.images = [[widgets.Image(format="png") for _ in self.inner_values]
+                       for _ in self.outer_values]
+        self.outer_control = make_control(self.outer_values, outer_label, i0, outer_kind)
+        self.inner_control = make_control(self.inner_values, inner_label, j0, inner_kind)
+        inner_stacks = [widgets.Stack(row, selected_index=j0) for row in self.images]
+        for stack in inner_stacks:
+            widgets.jslink((self.inner_control, "index"), (stack, "selected_index"))
+        self.stack = widgets.Stack(inner_stacks, selected_index=i0)
+        widgets.jslink((self.outer_control, "index"), (self.stack, "selected_index"))
+        self.outer_control.observe(self._on_change, names="index")
+        self.inner_control.observe(self._on_change, names="index")
+        precompute = static_build() if precompute is None else precompute
+        cells = [(i, j) for i in range(len(self.outer_values)) for j in range(len(self.inner_values))]
+        for i, j in cells if precompute else [(i0, j0)]:
+            self.render(i, j)
+        self.widget = widgets.VBox([self.outer_control, self.inner_control, self.stack])
+
+    def render(self, i: int, j: int) -> None:
+        """Draw the figure for (outer_values[i], inner_values[j]) into its Image."""
+        fig = self.draw(self.outer_values[i], self.inner_values[j])
+        self.images[i][j].value = figure_png(fig, dpi=self.dpi)
+
+    def _on_change(self, change) -> None:
+        i, j = self.outer_control.index, self.inner_control.index
+        if i is not None and j is not None and not self.images[i][j].value:
+            self.render(i, j)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,128 @@
+"""Build the book in a private copy and look at its pages in headless Chromium.
+
+For writers: builds every chapter file present in book/ (in the book's order),
+in /tmp/pgbook-preview/NAME, so several people can build at once without
+touching the working tree's _build/. With --shot, serves the result on
+loopback, opens each page in Debian's Chromium, saves full-page screenshots to
+/tmp/pgbook-preview/NAME/shots/ and prints every console error, failed request
+and request to another host.
+
+    .venv/bin/python tools/preview.py --name me --shot book/objective.html
+    .venv/bin/python tools/preview.py --name me --shot all
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+# The derivation's order; files that do not exist yet are left out.
+CHAPTERS = ["objective", "chain_rule", "likelihood_ratio", "log_factorization", "q_weighted"]
+APPENDIX = ["proofs", "confusions", "next_steps", "notation", "references"]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def sync_copy(dest: Path) -> None:
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
+    ).stdout.decode().split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    if not (dest / "_vendor").exists():
+        shutil.copytree(ROOT / "_vendor", dest / "_vendor")
+
+
+def write_toc(dest: Path) -> list[str]:
+    present = lambda names: [n for n in names if (dest / "book" / f"{n}.md").exists()]
+    chapters, appendix = present(CHAPTERS), present(APPENDIX + ["instructor"])
+    lines = ["format: jb-book", "root: book/intro", "parts:"]
+    if chapters:
+        lines += ["  - caption: The derivation", "    chapters:"] + [f"      - file: book/{c}" for c in chapters]
+    lines += ["  - caption: Appendix", "    chapters:"] + [f"      - file: book/{c}" for c in appendix]
+    (dest / "_toc.yml").write_text("\n".join(lines) + "\n")
+    return ["book/intro"] + [f"book/{c}" for c in chapters + appendix]
+
+
+def build(dest: Path) -> int:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", MPLBACKEND="Agg",
+               PGBOOK_STATIC_WIDGETS="1")
+    done = subprocess.run([str(BIN / "jupyter-book"), "build", str(dest), "-W", "-n", "--keep-going"],
+                          cwd=dest, env=env, capture_output=True, text=True)
+    out = done.stdout + done.stderr
+    for line in out.splitlines():
+        if "WARNING" in line or "ERROR" in line or "Error" in line:
+            if "IPKernelApp" not in line:
+                print(line)
+    print(f"build exit code {done.returncode}; html in {dest / '_build' / 'html'}")
+    reports = dest / "_build" / "html" / "reports"
+    for log in reports.rglob("*.log") if reports.exists() else []:
+        print(f"--- {log}\n{log.read_text()[-3000:]}")
+    return done.returncode
+
+
+def shoot(html: Path, pages: list[str], shots: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}/"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for path in pages:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m, path=path: print(f"{path}: console {m.type}: {m.text[:300]}")
+                    if m.type == "error" else None)
+            page.on("pageerror", lambda e, path=path: print(f"{path}: page error: {e}"))
+            page.on("response", lambda r, path=path: print(f"{path}: HTTP {r.status} {r.url}")
+                    if r.status >= 400 else None)
+            page.on("request", lambda r, path=path: print(f"{path}: EXTERNAL {r.url}")
+                    if urlsplit(r.url).scheme not in ("data", "blob") and not r.url.startswith(base) else None)
+            page.goto(base + path, wait_until="networkidle")
+            page.wait_for_timeout(1500)
+            out = shots / (path.replace("/", "_").removesuffix(".html") + ".png")
+            page.screenshot(path=str(out), full_page=True)
+            print(f"{path}: screenshot {out}")
+            page.close()
+        browser.close()
+    server.shutdown()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True, help="private folder name under /tmp/pgbook-preview/")
+    parser.add_argument("--shot", nargs="*", default=None,
+                        help="pages to screenshot, e.g. book/objective.html, or 'all'")
+    parser.add_argument("--no-build", action="store_true", help="only take screenshots of the last build")
+    args = parser.parse_args()
+    dest = Path("/tmp/pgbook-preview") / args.name
+    dest.mkdir(parents=True, exist_ok=True)
+    sync_copy(dest)
+    docs = write_toc(dest)
+    code = 0 if args.no_build else build(dest)
+    if args.shot is not None:
+        pages = [f"{d}.html" for d in docs] if args.shot in ([], ["all"]) else args.shot
+        shoot(dest / "_build" / "html", pages, dest / "shots")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
