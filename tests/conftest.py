@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -28,6 +29,28 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def toc_pages() -> list[str]:
+    """The HTML path of every page in _toc.yml, plus the pages Sphinx adds."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    walk(toc.get("parts"))
+    walk(toc.get("chapters"))
+    # index.html redirects to the root page; the others are written by Sphinx
+    # (prf-prf.html is sphinx-proof's index of theorems and definitions)
+    return ["index.html", "genindex.html", "search.html", "prf-prf.html"] + [f"{f}.html" for f in files]
+
+
+PAGES = toc_pages()
 
 
 def build_book() -> subprocess.CompletedProcess:

@@ -12,33 +12,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
-from conftest import HTML, ROOT, build_book
+from conftest import PAGES, build_book
 
 pytestmark = pytest.mark.slow
 
 
-def toc_pages() -> list[str]:
-    """The HTML path of every page in _toc.yml, plus the pages Sphinx adds."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    # index.html redirects to the root page; the others are written by Sphinx
-    # (prf-prf.html is sphinx-proof's index of theorems and definitions)
-    return ["index.html", "genindex.html", "search.html", "prf-prf.html"] + [f"{f}.html" for f in files]
-
-
-PAGES = toc_pages()
 
 
 def built_pages(html: Path) -> set[str]:
