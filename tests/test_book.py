@@ -172,3 +172,10 @@ def test_the_book_has_math_and_widgets(visits):
     """Guard against a vacuous pass: the checks above saw real math and real widgets."""
     assert sum(r["mathjax"] for r in visits.values()) > 20
     assert sum(r["widgets_rendered"] for r in visits.values()) >= 1
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_weight_at_most_3_mb(built_book, path):
+    """Widgets carry their precomputed figures in the page; keep each page <= 3 MB."""
+    size = (built_book / path).stat().st_size
+    assert size <= 3_000_000, f"{path} weighs {size / 1e6:.2f} MB"

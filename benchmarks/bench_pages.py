@@ -1,0 +1,78 @@
+"""Page weight and time to first figure for every page of the built book.
+
+Targets from the widgets issue: each chapter page <= 3 MB, and the first figure
+(a cell's image or a widget's) shows within 2 s of loading, here over loopback
+in headless Chromium. Medians over --repeat loads; the machine is shared, so
+read the figures as ratios to the target.
+
+    python benchmarks/bench_pages.py [--repeat 3]   (after `make book`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from _table import print_table
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FIRST_FIGURE = "main .cell_output img, main img.widget-image"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if not (HTML / "index.html").exists():
+        sys.exit("bench_pages: build the book first (`make book`)")
+    pages = sorted(p.relative_to(HTML).as_posix() for p in (HTML / "book").glob("*.html"))
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(HTML)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}/"
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for path in pages:
+            weight = (HTML / path).stat().st_size / 1e6
+            rows.append((f"{path}: html weight", weight, "MB", "<= 3 MB", weight <= 3))
+            times = []
+            for _ in range(args.repeat):
+                page = browser.new_page()
+                start = time.perf_counter()
+                page.goto(base + path, wait_until="commit")
+                try:
+                    page.wait_for_function(
+                        f"""() => Array.from(document.querySelectorAll('{FIRST_FIGURE}'))
+                               .some(i => i.complete && i.naturalWidth > 0)""", timeout=15000)
+                    times.append(time.perf_counter() - start)
+                except Exception:
+                    times = None
+                page.close()
+                if times is None:
+                    break
+            if times:
+                first = statistics.median(times)
+                rows.append((f"{path}: first figure", first, "s", "<= 2 s", first <= 2))
+        browser.close()
+    server.shutdown()
+    print_table("Pages of the built book (pages with no figure show weight only)", rows)
+
+
+if __name__ == "__main__":
+    main()
