@@ -35,3 +35,15 @@ def test_jupyterlab_opens_markdown_as_notebooks():
 
 def test_no_notebook_outputs_in_git():
     assert not list((ROOT / "book").glob("*.ipynb")), "chapters are .md sources, not .ipynb"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_reference_bodies_are_hidden_in_the_built_book(path):
+    """A code cell holding a reference solution (### BEGIN SOLUTION) is tagged hide-input,
+    so the built book folds it away like the solution dropdowns."""
+    notebook = jupytext.read(path)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
+            assert "hide-input" in cell.metadata.get("tags", []), (
+                f"{path.name}: a cell with a reference solution is not tagged hide-input:\n{cell.source[:200]}"
+            )

@@ -1,0 +1,41 @@
+"""Automatic checks for the book's code exercises.
+
+Call a check with your function (the function itself, not its result)::
+
+    from pgbook.checks import check_reward_to_go
+    check_reward_to_go(reward_to_go)      # ✓ reward_to_go passed 6 cases
+
+Each check tests the function on several cases, smallest first, and reports the
+first that fails: its input, the expected output and what came back. Checks
+never raise; for an autograder, write ``assert check_reward_to_go(reward_to_go)``.
+
+=================================  =======  ==========================================
+check                              chapter  the function it checks
+=================================  =======  ==========================================
+check_trajectory_probability       1        fn(p0, P, pi, states, actions) -> float
+check_finite_difference_gradient   2        fn(f, theta, eps) -> (P,)
+check_softmax_score                3        fn(logits, action) -> (A,)
+check_total_return_estimator       4        fn(scores, rewards, mask) -> (P,)
+check_reward_to_go                 5        fn(rewards, mask, gamma) -> (T, N)
+check_baseline_estimator           5        fn(scores, rewards, mask, baseline) -> (P,)
+=================================  =======  ==========================================
+"""
+
+from .chain_rule import check_finite_difference_gradient
+from .core import Case, CheckResult, check_function
+from .likelihood_ratio import check_softmax_score
+from .log_factorization import check_total_return_estimator
+from .objective import check_trajectory_probability
+from .q_weighted import check_baseline_estimator, check_reward_to_go
+
+__all__ = [
+    "Case",
+    "CheckResult",
+    "check_function",
+    "check_trajectory_probability",
+    "check_finite_difference_gradient",
+    "check_softmax_score",
+    "check_total_return_estimator",
+    "check_reward_to_go",
+    "check_baseline_estimator",
+]
