@@ -5,10 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+INLINE := module://matplotlib_inline.backend_inline
 # The venv's bin first, so the notebook kernel is the venv's python (with pgbook).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-# Matplotlib without a display; the same fonts and no cache surprises.
-export MPLBACKEND := Agg
 # Widgets draw every state of their controls while the book is built (pgbook.widgets.core).
 export PGBOOK_STATIC_WIDGETS := 1
 
@@ -30,7 +29,8 @@ vendor:
 	$(BIN)/python tools/vendor_assets.py
 
 book: env vendor
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@# the chapters' kernels draw with the inline backend, whatever the caller's MPLBACKEND
+	MPLBACKEND=$(INLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 

@@ -39,7 +39,8 @@ def copy_repo(dest: Path) -> None:
 
 
 def timed_build(where: Path) -> float:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", MPLBACKEND="Agg",
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+               MPLBACKEND="module://matplotlib_inline.backend_inline",
                PGBOOK_STATIC_WIDGETS="1")
     start = time.perf_counter()
     subprocess.run(

@@ -55,7 +55,8 @@ PAGES = toc_pages()
 
 def build_book() -> subprocess.CompletedProcess:
     """Run the book build exactly as ``make book`` does; return the finished process."""
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg",
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+               MPLBACKEND="module://matplotlib_inline.backend_inline",
                PGBOOK_STATIC_WIDGETS="1")
     subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], check=True, env=env)
     return subprocess.run(

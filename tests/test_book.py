@@ -117,6 +117,7 @@ def visits(browser, book_url):
         record["broken_images"] = page.evaluate(
             "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
         )
+        record["figures"] = page.locator("main .cell_output img:not(.widget-image)").count()
         record["widget_views"] = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
         record["widgets_rendered"] = page.evaluate(
             """() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
@@ -169,8 +170,10 @@ def test_page_widgets_render(visits, path):
 
 @pytest.mark.browser
 def test_the_book_has_math_and_widgets(visits):
-    """Guard against a vacuous pass: the checks above saw real math and real widgets."""
+    """Guard against a vacuous pass: the checks above saw real math, figures and widgets."""
     assert sum(r["mathjax"] for r in visits.values()) > 20
+    # plain matplotlib figures from chapter cells (the inline backend must be in use)
+    assert sum(r["figures"] for r in visits.values()) >= 1
     assert sum(r["widgets_rendered"] for r in visits.values()) >= 1
 
 

@@ -58,7 +58,8 @@ def write_toc(dest: Path) -> list[str]:
 
 
 def build(dest: Path) -> int:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", MPLBACKEND="Agg",
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+               MPLBACKEND="module://matplotlib_inline.backend_inline",
                PGBOOK_STATIC_WIDGETS="1")
     done = subprocess.run([str(BIN / "jupyter-book"), "build", str(dest), "-W", "-n", "--keep-going"],
                           cwd=dest, env=env, capture_output=True, text=True)
