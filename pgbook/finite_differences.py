@@ -1,0 +1,125 @@
+"""Finite differences of a Monte Carlo objective: their bias and their noise (chapter 2).
+
+With no model P, a learner can only estimate J(θ) from N rollouts,
+
+    Ĵ_N(θ) = (1/N) Σ_{i<N} R(ξ_i),   ξ_i ~ P_θ,
+
+and differentiate that numerically, one coordinate i at a time:
+
+    ĝ_i = (Ĵ_N(θ + ε e_i) − Ĵ_N(θ − ε e_i)) / (2ε).
+
+Its error has two parts. The *bias* is that of central differences on the true J,
+
+    E[ĝ_i] − ∂J/∂θ_i = (J(θ+εe_i) − J(θ−εe_i))/(2ε) − ∂J/∂θ_i = ε² ∂³J/∂θ_i³ / 6 + O(ε⁴),
+
+and the *noise*, with independent rollouts at θ ± ε e_i, has variance
+
+    Var[ĝ_i] = (σ²(θ+εe_i) + σ²(θ−εe_i)) / (4 ε² N),   σ²(θ) = Var_{ξ~P_θ}[R(ξ)],
+
+so its standard deviation is about σ / (ε √(2N)): it grows without bound as ε
+shrinks. :func:`predicted_error` gives both parts exactly on a tiny MDP (DP for
+J, enumeration for σ²); :func:`monte_carlo_partials` draws the estimates.
+
+Common random numbers (``common=True``) run rollout j at θ+εe_i and at θ−εe_i
+from the same random draws, so most of the noise cancels in the difference.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .exact import enumerate_trajectories, exact_gradient, objective, sample_trajectories
+from .validate import check_int
+
+__all__ = ["monte_carlo_objective", "monte_carlo_partials", "measured_rmse",
+           "return_variance", "FiniteDifferenceError", "predicted_error", "predicted_rmse"]
+
+
+def monte_carlo_objective(mdp, policy, theta, n: int, rng) -> float:
+    """Ĵ_N(θ) = (1/N) Σ_i R(ξ_i) over ``n`` sampled trajectories (R discounted by the MDP's γ)."""
+    batch = sample_trajectories(mdp, policy, theta, n, rng)
+    return float((mdp.discounts @ batch.rewards).mean())
+
+
+def _unit(theta, i: int) -> np.ndarray:
+    e = np.zeros(len(theta))
+    e[i] = 1.0
+    return e
+
+
+def monte_carlo_partials(mdp, policy, theta, i: int, eps: float, n: int, reps: int,
+                         seed, common: bool = False) -> np.ndarray:
+    """``reps`` independent estimates ĝ_i = (Ĵ_N(θ+εe_i) − Ĵ_N(θ−εe_i)) / 2ε, shape (reps,).
+
+    Each estimate uses 2n fresh rollouts: n at θ + εe_i and n at θ − εe_i.
+    All reps·n rollouts at one point are drawn in one vectorized call, from
+    ``default_rng([*seed, 0])`` at θ+εe_i and ``default_rng([*seed, 1])`` at
+    θ−εe_i (``seed`` an int or a list of ints); with ``common=True`` both use
+    ``default_rng(seed)``, so the j-th rollout at θ+εe_i and at θ−εe_i share
+    their random numbers.
+    """
+    i = check_int("i", i, minimum=0)
+    n, reps = check_int("n", n, minimum=1), check_int("reps", reps, minimum=1)
+    step = eps * _unit(theta, i)
+    base = [int(x) for x in np.atleast_1d(seed)]
+    seeds = (base, base) if common else (base + [0], base + [1])
+    means = []
+    for sign, s in zip((+1, -1), seeds):
+        batch = sample_trajectories(mdp, policy, theta + sign * step, n * reps,
+                                    np.random.default_rng(s))
+        returns = mdp.discounts @ batch.rewards  # (n·reps,)
+        means.append(returns.reshape(reps, n).mean(axis=1))
+    return (means[0] - means[1]) / (2 * eps)
+
+
+def measured_rmse(mdp, policy, theta, i: int, epsilons, n: int, reps: int = 100,
+                  seed: int = 0, common: bool = False) -> np.ndarray:
+    """√(mean over reps of (ĝ_i − ∂J/∂θ_i)²) for each ε in ``epsilons``, shape (len(epsilons),).
+
+    ĝ_i from :func:`monte_carlo_partials` with seed [seed, k] for the k-th ε;
+    ∂J/∂θ_i from the DP oracle.
+    """
+    exact = exact_gradient(mdp, policy, theta)[i]
+    return np.array([
+        np.sqrt(np.mean((monte_carlo_partials(mdp, policy, theta, i, eps, n, reps,
+                                              [seed, k], common) - exact) ** 2))
+        for k, eps in enumerate(np.atleast_1d(epsilons))])
+
+
+def return_variance(mdp, policy, theta) -> float:
+    """σ²(θ) = Σ_ξ P_θ(ξ) R(ξ)² − J(θ)², exactly, by enumeration (tiny MDPs only)."""
+    enum = enumerate_trajectories(mdp, policy, theta)
+    mean = enum.probs @ enum.returns
+    return float(enum.probs @ enum.returns**2 - mean**2)
+
+
+class FiniteDifferenceError(NamedTuple):
+    """The two parts of the error of ĝ_i (module docstring), exactly.
+
+    bias   (J(θ+εe_i) − J(θ−εe_i))/(2ε) − ∂J/∂θ_i, from the DP oracle
+    sd     √((σ²(θ+εe_i) + σ²(θ−εe_i)) / (4ε²N)), independent rollouts
+    rmse   √(bias² + sd²), the root-mean-square error against ∂J/∂θ_i
+    """
+
+    bias: float
+    sd: float
+    rmse: float
+
+
+def predicted_error(mdp, policy, theta, i: int, eps: float, n: int) -> FiniteDifferenceError:
+    """Bias, standard deviation and RMSE of ĝ_i with N = n independent rollouts per side."""
+    e = eps * _unit(theta, i)
+    fd = (objective(mdp, policy, theta + e) - objective(mdp, policy, theta - e)) / (2 * eps)
+    bias = fd - exact_gradient(mdp, policy, theta)[i]
+    var = (return_variance(mdp, policy, theta + e)
+           + return_variance(mdp, policy, theta - e)) / (4 * eps**2 * n)
+    return FiniteDifferenceError(bias=float(bias), sd=float(np.sqrt(var)),
+                                 rmse=float(np.sqrt(bias**2 + var)))
+
+
+def predicted_rmse(mdp, policy, theta, i: int, epsilons, n: int) -> np.ndarray:
+    """:func:`predicted_error` ``.rmse`` for each ε in ``epsilons``, shape (len(epsilons),)."""
+    return np.array([predicted_error(mdp, policy, theta, i, eps, n).rmse
+                     for eps in np.atleast_1d(epsilons)])
