@@ -46,9 +46,12 @@ def sync_copy(dest: Path) -> None:
         shutil.copytree(ROOT / "_vendor", dest / "_vendor")
 
 
-def write_toc(dest: Path) -> list[str]:
-    present = lambda names: [n for n in names if (dest / "book" / f"{n}.md").exists()]
-    chapters, appendix = present(CHAPTERS), present(APPENDIX + ["instructor"])
+def write_toc(dest: Path, only: list[str] | None = None) -> list[str]:
+    def present(names):
+        return [n for n in names if (dest / "book" / f"{n}.md").exists()]
+
+    chapters = [c for c in present(CHAPTERS) if only is None or c in only]
+    appendix = present(APPENDIX + ["instructor"])  # always built
     lines = ["format: jb-book", "root: book/intro", "parts:"]
     if chapters:
         lines += ["  - caption: The derivation", "    chapters:"] + [f"      - file: book/{c}" for c in chapters]
@@ -112,12 +115,14 @@ def main() -> int:
     parser.add_argument("--name", required=True, help="private folder name under /tmp/pgbook-preview/")
     parser.add_argument("--shot", nargs="*", default=None,
                         help="pages to screenshot, e.g. book/objective.html, or 'all'")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="build only these chapters (default: every chapter file present)")
     parser.add_argument("--no-build", action="store_true", help="only take screenshots of the last build")
     args = parser.parse_args()
     dest = Path("/tmp/pgbook-preview") / args.name
     dest.mkdir(parents=True, exist_ok=True)
     sync_copy(dest)
-    docs = write_toc(dest)
+    docs = write_toc(dest, args.only)
     code = 0 if args.no_build else build(dest)
     if args.shot is not None:
         pages = [f"{d}.html" for d in docs] if args.shot in ([], ["all"]) else args.shot
