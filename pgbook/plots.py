@@ -19,6 +19,7 @@ ESTIMATOR_COLORS = {
     "reward-to-go, time baseline": "C4",
     "reward-to-go, state-value baseline": "C3",
     "exact Q": "C5",
+    "exact advantage": "C6",
     "finite differences": "C7",
 }
 EXACT_COLOR = "black"
