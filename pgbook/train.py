@@ -153,9 +153,12 @@ def reinforce(env, policy, theta0, *, iterations: int, rng, batch_steps: int | N
             bar.update()
             if callback is not None:
                 try:
-                    if callback(_curve(steps, episodes, returns, seconds, theta, reached)) is False:
-                        break
+                    verdict = callback(_curve(steps, episodes, returns, seconds, theta, reached))
                 except StopIteration:
+                    break
+                # None (no return statement) means go on; any falsy answer, numpy's
+                # False included, means stop
+                if verdict is not None and not verdict:
                     break
             if reached:
                 break

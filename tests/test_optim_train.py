@@ -162,3 +162,24 @@ def test_total_return_estimator_takes_no_baseline():
                       rng=np.random.default_rng(0), estimator=estimators.total_return_estimator,
                       baseline="none", progress=False)
     assert curve.iterations == 2
+
+
+def test_callback_returning_numpy_false_stops_training():
+    """A callback whose answer is a numpy bool (e.g. `steps[-1] < budget`) can stop training."""
+    import numpy as np
+    from pgbook.optim import Adam
+    from pgbook.policies import LinearSoftmax
+    from pgbook.train import reinforce
+
+    policy = LinearSoftmax(4, 2)
+    seen = []
+
+    def stop_after_two(curve):
+        seen.append(len(curve.mean_return))
+        return np.bool_(len(curve.mean_return) < 2)
+
+    curve = reinforce("CartPole-v1", policy, policy.init_theta(), iterations=10,
+                      rng=np.random.default_rng(0), batch_episodes=4, optimizer=Adam(0.05),
+                      callback=stop_after_two, progress=False)
+    assert seen == [1, 2]
+    assert len(curve.mean_return) == 2
