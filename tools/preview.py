@@ -54,7 +54,8 @@ def write_toc(dest: Path, only: list[str] | None = None) -> list[str]:
     appendix = present(APPENDIX + ["instructor"])  # always built
     lines = ["format: jb-book", "root: book/intro", "parts:"]
     if chapters:
-        lines += ["  - caption: The derivation", "    chapters:"] + [f"      - file: book/{c}" for c in chapters]
+        lines += ["  - caption: The derivation", "    numbered: true", "    chapters:"]
+        lines += [f"      - file: book/{c}" for c in chapters]
     lines += ["  - caption: Appendix", "    chapters:"] + [f"      - file: book/{c}" for c in appendix]
     (dest / "_toc.yml").write_text("\n".join(lines) + "\n")
     return ["book/intro"] + [f"book/{c}" for c in chapters + appendix]
