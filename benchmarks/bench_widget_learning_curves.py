@@ -81,11 +81,11 @@ def live_rows() -> list:
 
     w.redraw = timed_redraw
     t0 = time.perf_counter()
-    run = w.run("reward-to-go, time baseline", lr=0.1, batch=5, seed=100, budget=30_000)
+    run = w.run("reward-to-go, batch baseline", lr=0.1, batch=5, seed=100, budget=30_000)
     drawn = time.perf_counter() - t0
     lc._CACHE.clear()
     t0 = time.perf_counter()
-    bare = lc.train("CartPole-v1", "reward-to-go, time baseline", 0.1, 5, seed=100, budget=30_000)
+    bare = lc.train("CartPole-v1", "reward-to-go, batch baseline", 0.1, 5, seed=100, budget=30_000)
     plain = time.perf_counter() - t0
     assert bare.iterations == run.iterations
     median_ms = 1e3 * statistics.median(times)

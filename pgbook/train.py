@@ -64,10 +64,12 @@ def baseline_values(batch: Batch, kind: str = "mean") -> np.ndarray | None:
     j ≠ i still running at step t (0 if none is). It tracks how much reward is
     typically still to come at step t. Leaving episode i out matters: a baseline
     built from episode i's own G_t would be correlated with its score and bias ĝ
-    by O(1/N). Built from the others it is independent of episode i when the
-    batch has a fixed number of episodes (``batch_episodes``); with a step
-    budget (``batch_steps``) the number of other episodes depends a little on
-    episode i's length, a far smaller effect.
+    by O(1/N). Built from the others it is exactly independent of episode i
+    when every episode runs in its own copy of the env (``batch_episodes`` ≤
+    ``num_envs``). With more episodes than copies, or with a step budget
+    (``batch_steps``), which other episodes are in the batch depends a little
+    on episode i's length (rollouts keep the episodes that start first), a far
+    smaller effect.
     """
     if kind not in BASELINES:
         raise ValueError(f"baseline: expected one of {BASELINES} or a number or array, got {kind!r}")

@@ -141,13 +141,27 @@ def test_tabular_runs_are_deterministic_and_cached():
 
 
 def test_cartpole_run_respects_its_budget_and_callback():
-    run = lc.train("CartPole-v1", "reward-to-go, time baseline", 0.1, 5, seed=0, budget=1500)
+    run = lc.train("CartPole-v1", "reward-to-go, batch baseline", 0.1, 5, seed=0, budget=1500)
     assert run.x[-1] >= 1500 and run.x[-2] < 1500  # stops at the first batch past the budget
     assert np.all(np.diff(run.x) > 0) and len(run.y) == run.iterations
     calls = []
     stopped = lc.train("CartPole-v1", "total return", 0.1, 5, seed=9, budget=10**6,
                        callback=lambda r: calls.append(r.iterations) or r.iterations < 2)
     assert stopped.stopped and stopped.iterations == 2 and calls == [1, 2]
+
+
+def test_cartpole_baseline_is_named_batch_baseline():
+    # on CartPole the baseline is the leave-one-out batch mean, not the exact time baseline
+    assert "reward-to-go, batch baseline" in lc.CARTPOLE_ESTIMATORS
+    assert "reward-to-go, time baseline" not in lc.CARTPOLE_ESTIMATORS
+    assert lc.COLORS["reward-to-go, batch baseline"] != lc.COLORS["reward-to-go, time baseline"]
+    # the old name still works on a gymnasium env, as an alias sharing the cache
+    new = lc.train("CartPole-v1", "reward-to-go, batch baseline", 0.1, 5, seed=0, budget=1500)
+    old = lc.train("CartPole-v1", "reward-to-go, time baseline", 0.1, 5, seed=0, budget=1500)
+    assert old is new and new.estimator == "reward-to-go, batch baseline"
+    w = lc.learning_curves("CartPole-v1", precompute=False, live=False,
+                           estimators=["reward-to-go, time baseline"])
+    assert w.estimators == ("reward-to-go, batch baseline",)
 
 
 def test_comparison_figure_has_one_line_per_estimator():

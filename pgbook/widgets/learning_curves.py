@@ -18,7 +18,9 @@ Two kinds of environment:
 
 * a gymnasium id such as ``"CartPole-v1"``: :func:`pgbook.train.reinforce` with
   a linear softmax policy and Adam(α); the curve is the mean return of each
-  batch against the environment steps used so far, up to ``budget`` steps;
+  batch against the environment steps used so far, up to ``budget`` steps.
+  No oracle: the only baseline is the leave-one-out *batch baseline*
+  (``"reward-to-go, batch baseline"``), an estimate of the time baseline;
 * a :class:`pgbook.mdp.TabularMDP` (e.g. ``pgbook.envs.gridworld()``):
   :func:`pgbook.variance_reduction.tabular_reinforce` with a tabular softmax
   and plain gradient ascent θ ← θ + α ĝ; the curve is the *exact* J(θ_k) after
@@ -64,16 +66,21 @@ __all__ = [
     "learning_curves",
 ]
 
-#: What REINFORCE can use on a gymnasium env (no oracle there): the time
-#: baseline b_t is estimated by the mean reward-to-go of the *other* episodes
-#: of the batch at step t (``pgbook.train.baseline_values``).
-CARTPOLE_ESTIMATORS = ("total return", "reward-to-go", "reward-to-go, time baseline")
+#: What REINFORCE can use on a gymnasium env (no oracle there). The *batch
+#: baseline* is the mean reward-to-go at step t of the *other* episodes of the
+#: batch (leave-one-out, ``pgbook.train.baseline_values``): an estimate of the
+#: time baseline E[G_t], which is what "reward-to-go, time baseline" means on
+#: a tabular MDP (exact, from the oracle).
+CARTPOLE_ESTIMATORS = ("total return", "reward-to-go", "reward-to-go, batch baseline")
+#: Old names still accepted on a gymnasium env (scripts written before the rename).
+_GYM_ALIASES = {"reward-to-go, time baseline": "reward-to-go, batch baseline"}
 #: On a tabular MDP the oracle supplies Q_t, V_t and b_t exactly: every name of
 #: ``pgbook.variance_reduction.ESTIMATORS`` works; these are shown by default.
 TABULAR_ESTIMATORS = ("total return", "reward-to-go", "reward-to-go, state-value baseline",
                       "exact Q", "exact advantage")
 
-COLORS = {**ESTIMATOR_COLORS, "exact advantage": "C6"}
+COLORS = {**ESTIMATOR_COLORS, "exact advantage": "C6",
+          "reward-to-go, batch baseline": "C8"}
 _CACHE: dict = {}
 
 
@@ -134,6 +141,11 @@ def _allowed(env) -> tuple:
     return ESTIMATORS if isinstance(env, TabularMDP) else CARTPOLE_ESTIMATORS
 
 
+def _canonical(env, estimator: str) -> str:
+    """The estimator's current name (old gymnasium names are mapped to new ones)."""
+    return estimator if isinstance(env, TabularMDP) else _GYM_ALIASES.get(estimator, estimator)
+
+
 def train(env, estimator: str, lr: float, batch: int, seed: int = 0, budget: int | None = None,
           callback=None) -> Run:
     """Train from θ_0 = 0 with ``estimator``, step size ``lr`` and ``batch`` episodes per iteration.
@@ -147,6 +159,7 @@ def train(env, estimator: str, lr: float, batch: int, seed: int = 0, budget: int
     Runs without a callback are cached by their settings.
     """
     budget = _default_budget(env) if budget is None else int(budget)
+    estimator = _canonical(env, estimator)
     key = (_env_key(env), estimator, float(lr), int(batch), int(seed), budget)
     if key in _CACHE:
         run = _CACHE[key]
@@ -341,7 +354,8 @@ class LearningCurves:
         _env_key(env)  # checks the type
         self.learning_rates = list(learning_rates or ((0.3, 1.0) if self.tabular else (0.01, 0.1, 1.0)))
         self.batch_sizes = list(batch_sizes or ((2, 8) if self.tabular else (5, 20)))
-        self.estimators = tuple(estimators or _estimator_names(env))
+        names = estimators or _estimator_names(env)
+        self.estimators = tuple(_canonical(env, name) for name in names)
         for name in self.estimators:
             if name not in _allowed(env):
                 raise ValueError(f"estimators: {name!r} is not one of {_allowed(env)}")
@@ -434,6 +448,7 @@ class LearningCurves:
 
     def _prepare(self, estimator, lr, batch, seed, budget):
         estimator = self.estimators[self.estimator_control.index] if estimator is None else estimator
+        estimator = _canonical(self.env, estimator)
         if estimator not in _allowed(self.env):
             raise ValueError(f"estimator: expected one of {_allowed(self.env)}, got {estimator!r}")
         lr = float(self.lr if lr is None else lr)
