@@ -2,25 +2,25 @@
 
 With no model P, a learner can only estimate J(θ) from N rollouts,
 
-    Ĵ_N(θ) = (1/N) Σ_{i<N} R(ξ_i),   ξ_i ~ P_θ,
+    Ĵ_N(θ) = (1/N) Σ_{i=1}^{N} R(ξ_i),   ξ_i ~ P_θ,
 
-and differentiate that numerically, one coordinate i at a time:
+and differentiate that numerically, one coordinate k = 0, …, dim θ − 1 at a time:
 
-    ĝ_i = (Ĵ_N(θ + ε e_i) − Ĵ_N(θ − ε e_i)) / (2ε).
+    ĝ_k = (Ĵ_N(θ + ε e_k) − Ĵ_N(θ − ε e_k)) / (2ε).
 
 Its error has two parts. The *bias* is that of central differences on the true J,
 
-    E[ĝ_i] − ∂J/∂θ_i = (J(θ+εe_i) − J(θ−εe_i))/(2ε) − ∂J/∂θ_i = ε² ∂³J/∂θ_i³ / 6 + O(ε⁴),
+    E[ĝ_k] − ∂J/∂θ_k = (J(θ+εe_k) − J(θ−εe_k))/(2ε) − ∂J/∂θ_k = ε² ∂³J/∂θ_k³ / 6 + O(ε⁴),
 
-and the *noise*, with independent rollouts at θ ± ε e_i, has variance
+and the *noise*, with independent rollouts at θ ± ε e_k, has variance
 
-    Var[ĝ_i] = (σ²(θ+εe_i) + σ²(θ−εe_i)) / (4 ε² N),   σ²(θ) = Var_{ξ~P_θ}[R(ξ)],
+    Var[ĝ_k] = (σ²(θ+εe_k) + σ²(θ−εe_k)) / (4 ε² N),   σ²(θ) = Var_{ξ~P_θ}[R(ξ)],
 
 so its standard deviation is about σ / (ε √(2N)): it grows without bound as ε
 shrinks. :func:`predicted_error` gives both parts exactly on a tiny MDP (DP for
 J, enumeration for σ²); :func:`monte_carlo_partials` draws the estimates.
 
-Common random numbers (``common=True``) run rollout j at θ+εe_i and at θ−εe_i
+Common random numbers (``common=True``) run rollout i at θ+εe_k and at θ−εe_k
 from the same random draws, so most of the noise cancels in the difference.
 """
 
@@ -43,26 +43,26 @@ def monte_carlo_objective(mdp, policy, theta, n: int, rng) -> float:
     return float((mdp.discounts @ batch.rewards).mean())
 
 
-def _unit(theta, i: int) -> np.ndarray:
+def _unit(theta, k: int) -> np.ndarray:
     e = np.zeros(len(theta))
-    e[i] = 1.0
+    e[k] = 1.0
     return e
 
 
-def monte_carlo_partials(mdp, policy, theta, i: int, eps: float, n: int, reps: int,
+def monte_carlo_partials(mdp, policy, theta, k: int, eps: float, n: int, reps: int,
                          seed, common: bool = False) -> np.ndarray:
-    """``reps`` independent estimates ĝ_i = (Ĵ_N(θ+εe_i) − Ĵ_N(θ−εe_i)) / 2ε, shape (reps,).
+    """``reps`` independent estimates ĝ_k = (Ĵ_N(θ+εe_k) − Ĵ_N(θ−εe_k)) / 2ε, shape (reps,).
 
-    Each estimate uses 2n fresh rollouts: n at θ + εe_i and n at θ − εe_i.
+    Each estimate uses 2n fresh rollouts: n at θ + εe_k and n at θ − εe_k.
     All reps·n rollouts at one point are drawn in one vectorized call, from
-    ``default_rng([*seed, 0])`` at θ+εe_i and ``default_rng([*seed, 1])`` at
-    θ−εe_i (``seed`` an int or a list of ints); with ``common=True`` both use
-    ``default_rng(seed)``, so the j-th rollout at θ+εe_i and at θ−εe_i share
+    ``default_rng([*seed, 0])`` at θ+εe_k and ``default_rng([*seed, 1])`` at
+    θ−εe_k (``seed`` an int or a list of ints); with ``common=True`` both use
+    ``default_rng(seed)``, so the i-th rollout at θ+εe_k and at θ−εe_k share
     their random numbers.
     """
-    i = check_int("i", i, minimum=0)
+    k = check_int("k", k, minimum=0)
     n, reps = check_int("n", n, minimum=1), check_int("reps", reps, minimum=1)
-    step = eps * _unit(theta, i)
+    step = eps * _unit(theta, k)
     base = [int(x) for x in np.atleast_1d(seed)]
     seeds = (base, base) if common else (base + [0], base + [1])
     means = []
@@ -74,18 +74,18 @@ def monte_carlo_partials(mdp, policy, theta, i: int, eps: float, n: int, reps: i
     return (means[0] - means[1]) / (2 * eps)
 
 
-def measured_rmse(mdp, policy, theta, i: int, epsilons, n: int, reps: int = 100,
+def measured_rmse(mdp, policy, theta, k: int, epsilons, n: int, reps: int = 100,
                   seed: int = 0, common: bool = False) -> np.ndarray:
-    """√(mean over reps of (ĝ_i − ∂J/∂θ_i)²) for each ε in ``epsilons``, shape (len(epsilons),).
+    """√(mean over reps of (ĝ_k − ∂J/∂θ_k)²) for each ε in ``epsilons``, shape (len(epsilons),).
 
-    ĝ_i from :func:`monte_carlo_partials` with seed [seed, k] for the k-th ε;
-    ∂J/∂θ_i from the DP oracle.
+    ĝ_k from :func:`monte_carlo_partials` with seed [seed, j] for the j-th ε;
+    ∂J/∂θ_k from the DP oracle.
     """
-    exact = exact_gradient(mdp, policy, theta)[i]
+    exact = exact_gradient(mdp, policy, theta)[k]
     return np.array([
-        np.sqrt(np.mean((monte_carlo_partials(mdp, policy, theta, i, eps, n, reps,
-                                              [seed, k], common) - exact) ** 2))
-        for k, eps in enumerate(np.atleast_1d(epsilons))])
+        np.sqrt(np.mean((monte_carlo_partials(mdp, policy, theta, k, eps, n, reps,
+                                              [seed, j], common) - exact) ** 2))
+        for j, eps in enumerate(np.atleast_1d(epsilons))])
 
 
 def return_variance(mdp, policy, theta) -> float:
@@ -96,11 +96,11 @@ def return_variance(mdp, policy, theta) -> float:
 
 
 class FiniteDifferenceError(NamedTuple):
-    """The two parts of the error of ĝ_i (module docstring), exactly.
+    """The two parts of the error of ĝ_k (module docstring), exactly.
 
-    bias   (J(θ+εe_i) − J(θ−εe_i))/(2ε) − ∂J/∂θ_i, from the DP oracle
-    sd     √((σ²(θ+εe_i) + σ²(θ−εe_i)) / (4ε²N)), independent rollouts
-    rmse   √(bias² + sd²), the root-mean-square error against ∂J/∂θ_i
+    bias   (J(θ+εe_k) − J(θ−εe_k))/(2ε) − ∂J/∂θ_k, from the DP oracle
+    sd     √((σ²(θ+εe_k) + σ²(θ−εe_k)) / (4ε²N)), independent rollouts
+    rmse   √(bias² + sd²), the root-mean-square error against ∂J/∂θ_k
     """
 
     bias: float
@@ -108,18 +108,18 @@ class FiniteDifferenceError(NamedTuple):
     rmse: float
 
 
-def predicted_error(mdp, policy, theta, i: int, eps: float, n: int) -> FiniteDifferenceError:
-    """Bias, standard deviation and RMSE of ĝ_i with N = n independent rollouts per side."""
-    e = eps * _unit(theta, i)
+def predicted_error(mdp, policy, theta, k: int, eps: float, n: int) -> FiniteDifferenceError:
+    """Bias, standard deviation and RMSE of ĝ_k with N = n independent rollouts per side."""
+    e = eps * _unit(theta, k)
     fd = (objective(mdp, policy, theta + e) - objective(mdp, policy, theta - e)) / (2 * eps)
-    bias = fd - exact_gradient(mdp, policy, theta)[i]
+    bias = fd - exact_gradient(mdp, policy, theta)[k]
     var = (return_variance(mdp, policy, theta + e)
            + return_variance(mdp, policy, theta - e)) / (4 * eps**2 * n)
     return FiniteDifferenceError(bias=float(bias), sd=float(np.sqrt(var)),
                                  rmse=float(np.sqrt(bias**2 + var)))
 
 
-def predicted_rmse(mdp, policy, theta, i: int, epsilons, n: int) -> np.ndarray:
+def predicted_rmse(mdp, policy, theta, k: int, epsilons, n: int) -> np.ndarray:
     """:func:`predicted_error` ``.rmse`` for each ε in ``epsilons``, shape (len(epsilons),)."""
-    return np.array([predicted_error(mdp, policy, theta, i, eps, n).rmse
+    return np.array([predicted_error(mdp, policy, theta, k, eps, n).rmse
                      for eps in np.atleast_1d(epsilons)])

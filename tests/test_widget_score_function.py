@@ -162,6 +162,22 @@ def test_widget_draws_are_seeded_per_N_and_do_not_sample():
     assert all(np.array_equal(a, b) for a, b in zip(before, w.estimates))
 
 
+def test_widget_density_ticks_are_labelled_and_fit_every_state():
+    """The left panel's density axis has tick labels, and the layout solved once fits them all."""
+    import matplotlib.pyplot as plt
+
+    w = score_function_explorer(BANDIT, THETA, coordinate=2, n_estimates=500, precompute=False)
+    for n in w.sizes:
+        fig = w.draw(n)
+        fig.canvas.draw()
+        left = fig.axes[0]
+        labels = [t.get_text() for t in left.get_yticklabels() if t.get_visible()]
+        assert len([x for x in labels if x]) >= 2 and "00.00" not in labels
+        box = left.get_tightbbox(fig.canvas.get_renderer())
+        assert box.x0 >= 0, f"N = {n}: the density tick labels are cut off"
+        plt.close(fig)
+
+
 def test_widget_precompute_draws_every_state():
     w = score_function_explorer(BANDIT, THETA, sizes=[1, 10], n_estimates=200, precompute=True)
     assert all(img.value for img in w.images)

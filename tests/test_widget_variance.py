@@ -137,6 +137,26 @@ def test_only_the_first_state_is_drawn_live():
     assert w.estimator_control is None and w.control is w.inner_control
 
 
+def test_normal_curve_from_normal_from_on_and_bars_clear_the_frame():
+    """No normal curve beside the few spikes of small N; a margin around the outer bars."""
+    w = variance_explorer(MDP, POLICY, THETA, n_values=(1, 3, 10, 30), pool_size=3000,
+                          precompute=False)
+    assert w.normal_from == 10
+    for n in w.n_values:
+        fig = w.draw("total return", n)
+        curve = w._artists["curve"].get_ydata()
+        assert w.last["normal_curve"] == (n >= 10)
+        assert np.all(np.isnan(curve)) == (n < 10)
+        lo, hi = w.xlim(n)
+        x0, x1 = fig.axes[0].get_xlim()
+        assert x0 < lo and x1 > hi                    # the outermost bins stand inside
+        assert lo <= w.values("total return", n).min() and w.values("total return", n).max() <= hi
+    w = variance_explorer(MDP, POLICY, THETA, n_values=(1, 3), pool_size=300, normal_from=1,
+                          precompute=False)
+    w.draw("total return", 1)
+    assert w.last["normal_curve"] and not np.any(np.isnan(w._artists["curve"].get_ydata()))
+
+
 def test_input_errors_speak_plainly():
     with pytest.raises(ValueError, match="unknown estimator 'bogus'"):
         variance_explorer(MDP, POLICY, THETA, estimators=["bogus"], precompute=False)

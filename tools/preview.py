@@ -51,7 +51,8 @@ def write_toc(dest: Path, only: list[str] | None = None) -> list[str]:
         return [n for n in names if (dest / "book" / f"{n}.md").exists()]
 
     chapters = [c for c in present(CHAPTERS) if only is None or c in only]
-    appendix = present(APPENDIX + ["instructor"])  # always built
+    # the appendix cites every chapter; with --only, keep just the pages that don't
+    appendix = present(APPENDIX + ["instructor"] if only is None else ["notation", "references"])
     lines = ["format: jb-book", "root: book/intro", "parts:"]
     if chapters:
         lines += ["  - caption: The derivation", "    numbered: true", "    chapters:"]

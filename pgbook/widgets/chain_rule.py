@@ -11,13 +11,15 @@ horizon T and d = dim θ, when no start state and no transition has probability
 (one term per trajectory and step; per term, 2T − 2 products of the other
 factors of P_θ(ξ), one by R(ξ), and d to scale the vector ∇π_θ(a_t|s_t)).
 The dynamic-programming gradient :func:`pgbook.exact.exact_gradient` costs
-about T·S²·A: linear in T.
+about T·S²·A + S·A·d: linear in T.
 
 :func:`measure_chain_rule_cost` times both on random MDPs of each horizon, but
 runs the enumeration only while it stays small (``max_multiplications``); the
-time beyond is *extrapolated* as c · n_multiplications, with c the seconds per
-multiplication fitted to the largest measured cases. Times are kept as log10
-seconds, since the extrapolated ones overflow a float (64^500 is about 10^903).
+time beyond is *extrapolated* as t₀ + c · n_multiplications, with t₀ the fastest
+measured call and c the seconds per multiplication of the largest measured
+case: a model through that one measurement, not a least-squares fit. Times are
+kept as log10 seconds, since the extrapolated ones overflow a float (64^500 is
+about 10^903).
 :func:`draw_chain_rule_cost` draws one such record; :func:`chain_rule_cost`
 is the widget: a toggle for (S, A), a slider for T.
 """
@@ -129,7 +131,7 @@ class ChainRuleCost:
 
     @property
     def log10_extrapolated_seconds(self) -> np.ndarray:
-        """log10(t₀ + c · n_multiplications) at every horizon (the fitted line)."""
+        """log10(t₀ + c · n_multiplications) at every horizon (the model line)."""
         return np.array([self.log10_model_seconds(int(T)) for T in self.horizons])
 
     def log10_model_seconds(self, horizon: int) -> float:
@@ -219,10 +221,12 @@ def _duration(log10_s: float) -> str:
 
 def draw_chain_rule_cost(cost: ChainRuleCost, horizon: int | None = None,
                          max_horizon: int | None = None, ax=None):
-    """Time against T, log scale: measured enumeration (dots), its fitted line, DP (squares).
+    """Time against T, log scale: measured enumeration (dots), its model line, DP (squares).
 
-    The fitted line is c · n_multiplications(T); past the last measured T it is
-    an extrapolation (dashed). With ``horizon``, that T is marked and its numbers
+    The model line is t₀ + c · n_multiplications(T), through the largest
+    measurement (see :class:`ChainRuleCost`); past the last measured T it is an
+    extrapolation (dashed). The DP's time at the last horizon shown is written
+    next to its last square. With ``horizon``, that T is marked and its numbers
     are written in the title. Returns the figure.
     """
     if ax is None:
@@ -236,16 +240,20 @@ def draw_chain_rule_cost(cost: ChainRuleCost, horizon: int | None = None,
     m = cost.measured & shown
     last = T[cost.measured].max()
     fine = np.arange(1, max_horizon + 1)
-    fitted = np.array([cost.log10_model_seconds(int(t)) for t in fine])
-    ax.plot(fine[fine <= last], fitted[fine <= last], "-", color="C3", lw=1.2,
-            label="t₀ + c·(multiplications)")
-    ax.plot(fine[fine >= last], fitted[fine >= last], "--", color="C3", lw=1.2,
-            label="extrapolated")
+    model = np.array([cost.log10_model_seconds(int(t)) for t in fine])
+    ax.plot(fine[fine <= last], model[fine <= last], "-", color="C3", lw=1.2,
+            label="model t₀ + c·n_mult")
+    ax.plot(fine[fine >= last], model[fine >= last], "--", color="C3", lw=1.2,
+            label="model, extrapolated")
     ax.plot(T[m], np.log10(cost.enumeration_seconds[m]), "o", color="C3",
             label="chain rule, measured")
-    ax.plot(T[shown], np.log10(cost.dp_seconds[shown]), "s-", color="C0", ms=4, lw=1,
-            label="DP, measured")
-    top = max(fitted.max(), 1.0)
+    dp = np.log10(cost.dp_seconds[shown])
+    ax.plot(T[shown], dp, "s-", color="C0", ms=4, lw=1, label="DP, measured")
+    if horizon is None:  # no title to read it from: write the DP's last time
+        ax.annotate(f"DP: {_duration(dp[-1])}", (T[shown][-1], dp[-1]),
+                    xytext=(0, 6), textcoords="offset points", ha="right",
+                    va="bottom", fontsize=8, color="C0")
+    top = max(model.max(), 1.0)
     for name, seconds in SECONDS.items():
         y = math.log10(seconds)
         # on a huge range (T in the hundreds) only the last line is readable
@@ -266,12 +274,16 @@ def draw_chain_rule_cost(cost: ChainRuleCost, horizon: int | None = None,
     ax.set_xlabel("horizon T")
     ax.set_ylabel("seconds (log scale)")
     ax.set_xlim(0.5, max_horizon + 0.5)
-    low = math.floor(min(np.log10(cost.dp_seconds[shown]).min(), fitted.min())) - 0.5
+    # room below the lowest point (the DP), so its squares sit clear of the bottom
+    floor = math.floor(min(dp.min(), model.min()))
+    low = floor - max(0.5, 0.05 * (top - floor))
     ax.set_ylim(low, top + 0.1 * (top - low) + 0.5)
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    if top - low < 80:  # a minor tick at every power of ten, where they stay apart
+        ax.yaxis.set_minor_locator(MultipleLocator(1))
     ax.legend(fontsize=8, loc="upper left")
     return fig
 

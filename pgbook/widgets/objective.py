@@ -7,7 +7,8 @@ of "right"). For each x on a grid the explorer shows
 * the exact objective J(θ(x)) of the tabular MDP (dynamic programming,
   :func:`pgbook.exact.objective`), as a curve over a fine grid of x;
 * its Monte Carlo estimate from N rollouts, Ĵ_N = (1/N) Σ_i R(ξ_i), with error
-  bars of ±2 estimated standard errors s/√N, at each x of the control grid;
+  bars of ±2 estimated standard errors s/√N, at each x of the control grid
+  (no bars at N = 1: one return has no sample standard deviation);
 * at the chosen x, the histogram of the N sampled returns, with J and Ĵ_N marked.
 
 Two controls: x (outer) and N (inner). Sampling happens once, when the widget
@@ -179,8 +180,10 @@ class ObjectiveExplorer:
                            alpha=0.7)
         j_line = hx.axvline(self.exact[0], color=EXACT_COLOR, ls="--", lw=1.5, label=r"exact $J$")
         est_line = hx.axvline(self.exact[0], color="C3", lw=1.5, label=r"$\hat J_N$")
+        # a margin on both sides, so the extreme bins (e.g. the best return) stay visible
+        lo, hi = self._bins[0], self._bins[-1]
         hx.set(xlabel=r"return $R(\xi)$", ylabel="fraction of the N rollouts",
-               xlim=self._bins[[0, -1]], ylim=(0, 1.05))
+               xlim=(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)), ylim=(0, 1.05))
         # ticks at round fractions (0.02, 0.05, 0.1, …), two decimals: no "0.03" at 0.025
         hx.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
         hx.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))

@@ -1,8 +1,11 @@
 """Widget 3, the score-function estimator (chapter 3): move the sample size N.
 
 Left panel: a histogram of many independent N-sample estimates ĝ_N of one
-coordinate of ∇J(θ), against the exact gradient (dashed) and the normal curve
-N(∇J, Var[g]/N) that the central limit theorem predicts for large N.
+coordinate of ∇J(θ), as a density (labelled ticks), against the exact gradient
+(dashed) and the normal curve N(∇J, Var[g]/N) that the central limit theorem
+predicts for large N. At small N the estimate takes few values (on a grid set
+by the arm counts), so single bins stand above the curve: the curve is a
+large-N limit, and its legend says so.
 Right panel: the variance of ĝ_N measured over those estimates, for every N on
 the grid, on log-log axes, against the exact line Var[g]/N; the current N is
 marked.
@@ -167,29 +170,36 @@ class ScoreFunctionExplorer:
                     label=f"{est.size} estimates" + (f" ({outside} outside)" if outside else ""))
         x = np.linspace(lo, hi, 300)
         normal = np.exp(-0.5 * ((x - self.exact) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
-        left.plot(x, normal, color="C1", linewidth=1.2, label="normal (CLT), exact variance")
+        left.plot(x, normal, color="C1", linewidth=1.2,
+                  label="normal, exact variance (the large-N limit)")
         left.axvline(self.exact, color=EXACT_COLOR, linestyle="--", linewidth=1.5,
                      label=f"exact ∂J/∂θ{k}")
         left.set(xlim=(lo, hi), xlabel=f"estimate of ∂J/∂θ{k} from N samples", ylabel="density",
                  ylim=(0, 1.45 * max(heights.max(), normal.max())))  # room for the legend
         left.set_title(f"N = {n}: mean {mean:.3f}, exact {self.exact:.3f}", fontsize=10)
-        left.set_yticks([])  # density values say nothing here; the shape does
         left.xaxis.set_major_locator(MaxNLocator(5))
+        left.yaxis.set_major_locator(MaxNLocator(4))
         left.legend(fontsize=7, loc="upper left")
 
         plot_variance_against_n(right, self.sizes, self.variances, self.single_variance, current=n)
         right.set_title(f"variance {var:.2e}, exact {exact_var:.2e}", fontsize=10)
         if self._positions is None:
+            # Lay out once with a y tick label as wide as any state's ("0.25", "60"),
+            # then keep those positions for every state, this one included.
+            left.yaxis.set_major_formatter(FuncFormatter(lambda _v, _p: "00.00"))
             fig.draw_without_rendering()  # runs the constrained layout once
             self._positions = [ax.get_position() for ax in (left, right)]
+            fig.set_layout_engine("none")
+        left.yaxis.set_major_formatter(FuncFormatter(_plain))
         return fig
 
     def _new_figure(self):
         """The two panels: constrained layout the first time, then the same positions.
 
-        Every state has the same kind of labels (no y tick labels and at most six
-        short x tick labels on the left, the same variance data on the right), so
-        the layout solved for the first figure fits them all. Reusing it, with no
+        Every state has the same kind of labels (short density tick labels, room
+        for which is reserved in the first layout, and at most six short x tick
+        labels on the left; the same variance data on the right), so the layout
+        solved for the first figure fits them all. Reusing it, with no
         layout engine at all, keeps a redraw under the 150 ms target: the solver
         and the extra drawing pass it needs cost about as much as the drawing itself.
         """

@@ -20,7 +20,9 @@ the live kernel and the static book show the same samples.
 Controls: the estimator (ToggleButtons; left out when only one is asked for)
 × the sample size N (a slider). Left panel: the histogram of the ⌊M/N⌋
 estimates of one coordinate of ∇J (or of the squared error ‖ĝ_N − ∇J‖²), the
-exact ∇J_k, and the normal curve with the exact variance Σ_kk/N. Right panel:
+exact ∇J_k, and, from N = ``normal_from`` on (default 10), the normal curve with
+the exact variance Σ_kk/N: the central limit theorem's large-N limit, which
+would mislead next to the few spikes of N = 1 or 3. Right panel:
 the variance against N on log-log axes, exact (the line Σ_kk/N) and measured
 (dots), with the current N circled.
 
@@ -168,14 +170,17 @@ class VarianceExplorer:
       moments[name]   exact mean and covariance Σ of g(ξ), by enumeration
       coordinate      the index k shown, or "error" for ‖ĝ_N − ∇J‖²
       last            the numbers of the last figure drawn: estimator, n, values (the
-                      plotted estimates), exact_var, measured_var, exact_mean, measured_mean
+                      plotted estimates), exact_var, measured_var, exact_mean, measured_mean,
+                      normal_curve (whether the normal curve is drawn)
       widget, control (the N slider, also ``inner_control``), estimator_control (or None)
+      normal_from     the smallest N whose histogram gets the normal curve
     """
 
     def __init__(self, mdp: TabularMDP, policy, theta, estimators: Sequence = ("total return",),
                  n_values: Sequence[int] = (1, 3, 10, 30, 100, 300, 1000), coordinate=None,
                  pool_size: int = 100_000, seed: int = 0, bins: int = 40,
-                 precompute: bool | None = None, initial: tuple[int, int] = (0, 0), dpi: int = 80):
+                 precompute: bool | None = None, initial: tuple[int, int] = (0, 0), dpi: int = 80,
+                 normal_from: int = 10):
         theta = np.asarray(theta, dtype=float)
         self.mdp, self.policy, self.theta = mdp, policy, theta
         self.n_values = [check_int("n_values", n, minimum=1) for n in n_values]
@@ -184,6 +189,7 @@ class VarianceExplorer:
             raise ValueError(f"n_values: the largest N ({max(self.n_values)}) exceeds "
                              f"pool_size ({pool_size}); raise pool_size")
         self.bins = check_int("bins", bins, minimum=2)
+        self.normal_from = check_int("normal_from", normal_from, minimum=1)
         self.exact_gradient = exact_gradient(mdp, policy, theta)
         if coordinate is None:  # the coordinate where the gradient is largest
             coordinate = int(np.argmax(np.abs(self.exact_gradient)))
@@ -295,10 +301,11 @@ class VarianceExplorer:
             ax.set_xlabel(r"squared error $\|\hat g_N - \nabla J\|^2$")
             ax_var.set_title("mean squared error", fontsize=10)
         else:
-            a["curve"], = ax.plot([], [], color="0.35", lw=1, label="normal, exact variance")
+            a["curve"], = ax.plot([], [], color="0.35", lw=1,
+                                  label=f"normal, exact variance (N ≥ {self.normal_from})")
             a["exact"] = mark_exact(ax, 0.0, label=rf"exact $\partial J/\partial\theta_{{{k}}}$")
             ax.set_xlabel(rf"estimate of $\partial J/\partial\theta_{{{k}}}$")
-            ax_var.set_title(r"variance $\Sigma_{kk}/N$", fontsize=10)
+            ax_var.set_title(rf"variance $\Sigma_{{{k}{k}}}/N$", fontsize=10)
         ax.set_yticks([])
         a["legend"] = ax.legend(fontsize=7, loc="upper left", frameon=False)
         a["title"] = ax.set_title(" ", fontsize=10)
@@ -337,6 +344,9 @@ class VarianceExplorer:
         color = ESTIMATOR_COLORS.get(name, "C0")
         lo, hi = self.xlim(n)
         edges = np.linspace(lo, hi, self.bins + 1)
+        # a margin, so the outermost bars do not touch the frame (none left of 0 for errors)
+        pad = 0.05 * (hi - lo)
+        view = (lo if k == "error" else lo - pad, hi + pad)
         counts, _ = np.histogram(values, bins=edges)
         density = counts / max(counts.sum(), 1) / (edges[1] - edges[0])
         a["hist"].set_data(density, edges)
@@ -353,15 +363,18 @@ class VarianceExplorer:
             what = "mean sq. error"
         else:
             centre, sd = self.exact_gradient[k], np.sqrt(exact_var)
-            x = np.linspace(lo, hi, 300)
+            x = np.linspace(*view, 300)
             y = (np.exp(-0.5 * ((x - centre) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
                  if sd > 0 else np.zeros_like(x))
+            if n >= self.normal_from:
+                top = max(top, y.max())
+            else:  # a few spikes: a normal curve beside them would mislead
+                y = np.full_like(x, np.nan)
             a["curve"].set_data(x, y)
             a["exact"].set_xdata([centre, centre])
-            top = max(top, y.max())
             what = "variance"
         ax = a["hist"].axes
-        ax.set_xlim(lo, hi)
+        ax.set_xlim(*view)
         ax.set_ylim(0, 1.3 * top if top > 0 else 1.0)
         a["title"].set_text(f"{name}, N = {n}")
         a["text"].set_text(f"{values.size} estimates of N = {n}\n"
@@ -376,7 +389,8 @@ class VarianceExplorer:
         self.last = dict(estimator=name, n=n, values=values, exact_var=exact_var,
                          measured_var=measured_var, exact_mean=float(
                              self.moments[name].mean[k] if k != "error" else exact_var),
-                         measured_mean=float(values.mean()))
+                         measured_mean=float(values.mean()),
+                         normal_curve=k != "error" and n >= self.normal_from)
         return self.figure
 
     # ------------------------------------------------------------- rendering
@@ -406,7 +420,8 @@ def variance_explorer(mdp: TabularMDP, policy, theta, estimators: Sequence = ("t
     coordinate:  which ∂J/∂θ_k to show (default: the largest |∂J/∂θ_k|), or
                  "error" for the squared error ‖ĝ_N − ∇J‖²
     pool_size:   M, trajectories sampled once (seed ``seed``); N = n gives ⌊M/n⌋ estimates
-    kw:          bins, precompute, initial=(estimator index, N index), dpi
+    kw:          bins, precompute, initial=(estimator index, N index), dpi, normal_from
+                 (the smallest N whose histogram gets the normal curve, default 10)
     """
     return VarianceExplorer(mdp, policy, theta, estimators=estimators, n_values=n_values,
                             coordinate=coordinate, pool_size=pool_size, seed=seed, **kw)
