@@ -53,6 +53,21 @@ def toc_pages() -> list[str]:
 PAGES = toc_pages()
 
 
+def run_in_kernel(*sources: str, timeout: int = 120) -> str:
+    """Run code cells in a fresh python3 kernel (as Jupyter would); return the last cell's stdout.
+
+    A cell that raises fails the test with the kernel's traceback (nbclient's
+    CellExecutionError). The widget tests use it to move controls in a live kernel.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    NotebookClient(notebook, kernel_name="python3", timeout=timeout,
+                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    return "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+
+
 def build_book() -> subprocess.CompletedProcess:
     """Run the book build exactly as ``make book`` does; return the finished process."""
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 
-import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+
+from conftest import run_in_kernel
 
 from pgbook import exact
 from pgbook.envs import two_state_mdp
@@ -113,11 +113,7 @@ print("live ok", sum(bool(i.value) for row in w.images for i in row))
 
 @pytest.mark.slow
 def test_live_kernel_redraws_when_a_control_moves():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(LIVE)]
-    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
-    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
-    assert "live ok 4" in text   # the initial figure and the three chosen ones, no others
+    assert "live ok 4" in run_in_kernel(LIVE)   # the initial figure and the three chosen ones, no others
 
 
 # ------------------------------------------------------------ finite differences

@@ -14,10 +14,10 @@
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+
+from conftest import run_in_kernel
 
 from pgbook import exact
 from pgbook import variance_reduction as vr
@@ -222,11 +222,7 @@ print("live ok", len(updates), run.iterations)
 
 
 def test_live_kernel_draws_each_iteration_and_stops():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(LIVE)]
-    NotebookClient(nb, kernel_name="python3", timeout=240).execute()
-    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
-    assert "live ok" in text
+    assert "live ok" in run_in_kernel(LIVE, timeout=240)
 
 
 LIVE_TABULAR = r"""
@@ -244,8 +240,4 @@ print("tabular ok")
 
 
 def test_live_kernel_tabular():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(LIVE_TABULAR)]
-    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
-    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
-    assert "tabular ok" in text
+    assert "tabular ok" in run_in_kernel(LIVE_TABULAR)

@@ -9,10 +9,10 @@ test_chapter_objective.py.
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+
+from conftest import run_in_kernel
 
 from pgbook import exact
 from pgbook.envs import corridor
@@ -105,9 +105,4 @@ print("live ok", w.last["n"], w.last["x"])
 
 @pytest.mark.slow
 def test_widget_recomputes_in_a_live_kernel():
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(LIVE_SETUP), nbformat.v4.new_code_cell(LIVE_MOVE)]
-    NotebookClient(notebook, kernel_name="python3", timeout=120,
-                   resources={"metadata": {"path": "."}}).execute()
-    out = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
-    assert "live ok 64 1.0" in out
+    assert "live ok 64 1.0" in run_in_kernel(LIVE_SETUP, LIVE_MOVE)

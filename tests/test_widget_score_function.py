@@ -8,10 +8,10 @@ the new state was drawn from the numbers for the new N.
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+
+from conftest import run_in_kernel
 
 from pgbook.envs import two_state_mdp
 from pgbook.exact import enumerate_trajectories, finite_difference_gradient, sample_trajectories
@@ -212,9 +212,4 @@ print("live ok", w.last["n"], w.last["variance"])
 
 @pytest.mark.slow
 def test_widget_recomputes_in_a_live_kernel():
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(LIVE_SETUP), nbformat.v4.new_code_cell(LIVE_MOVE)]
-    NotebookClient(notebook, kernel_name="python3", timeout=120,
-                   resources={"metadata": {"path": "."}}).execute()
-    out = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
-    assert "live ok 1000" in out
+    assert "live ok 1000" in run_in_kernel(LIVE_SETUP, LIVE_MOVE)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 
-import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+
+from conftest import run_in_kernel
 
 from pgbook.envs import two_state_mdp
 from pgbook.exact import exact_gradient
@@ -195,10 +195,7 @@ print("REPORT" + json.dumps(report))
 
 
 def test_live_kernel_redraws_for_the_new_state():
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LIVE_CELL)])
-    NotebookClient(notebook, kernel_name="python3", timeout=180,
-                   resources={"metadata": {"path": "."}}).execute()
-    out = "".join(o.get("text", "") for o in notebook.cells[0].outputs)
+    out = run_in_kernel(LIVE_CELL, timeout=180)
     report = json.loads(out.split("REPORT", 1)[1])
     assert report["before"] == [[True, False, False, False], [False, False, False, False]]
     after_n = report["after_n"]

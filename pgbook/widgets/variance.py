@@ -52,6 +52,7 @@ from ..exact import (
 from ..mdp import TabularMDP
 from ..plots import ESTIMATOR_COLORS, EXACT_COLOR, mark_exact
 from ..validate import check_int
+from ..variance_reduction import ESTIMATORS
 from .core import FigureGrid, FigureSlider
 
 __all__ = [
@@ -91,14 +92,9 @@ class EstimatorSpec:
 
 #: The built-in estimators, by name (the baselines are *fixed*, computed exactly from θ,
 #: so that the estimators stay unbiased and their exact moments are defined).
-ESTIMATOR_NAMES = (
-    "total return",
-    "reward-to-go",
-    "reward-to-go, constant baseline",
-    "reward-to-go, time baseline",
-    "reward-to-go, state-value baseline",
-    "exact Q",
-)
+# chapter 5's estimators (pgbook.variance_reduction), all but the exact advantage
+# (weights Q_t − V_t), which this widget does not offer
+ESTIMATOR_NAMES = tuple(n for n in ESTIMATORS if n != "exact advantage")
 _ALIASES = {"with a baseline": "reward-to-go, state-value baseline", "exact-Q": "exact Q"}
 
 
