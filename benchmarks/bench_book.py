@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -23,19 +22,10 @@ from pathlib import Path
 from _table import print_table
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from book_server import copy_tree  # noqa: E402
+
 BIN = Path(sys.executable).parent
-
-
-def copy_repo(dest: Path) -> None:
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
-    ).stdout.decode().split("\0")
-    for rel in filter(None, tracked):
-        src = ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    shutil.copytree(ROOT / "_vendor", dest / "_vendor")
 
 
 def timed_build(where: Path) -> float:
@@ -58,7 +48,7 @@ def main() -> None:
         sys.exit("bench_book: run `make vendor` first (the offline assets are missing)")
     with tempfile.TemporaryDirectory(prefix="pgbook-bench-") as tmp:
         where = Path(tmp)
-        copy_repo(where)
+        copy_tree(where)
         clean = timed_build(where)
         rebuilds = [timed_build(where) for _ in range(args.repeat)]
     rebuild = statistics.median(rebuilds)

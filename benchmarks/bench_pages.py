@@ -11,20 +11,18 @@ read the figures as ratios to the target.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
 from _table import print_table
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from book_server import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+
 HTML = ROOT / "_build" / "html"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FIRST_FIGURE = "main .cell_output img, main img.widget-image"
 
 
@@ -36,18 +34,11 @@ def main() -> None:
         sys.exit("bench_pages: build the book first (`make book`)")
     pages = sorted(p.relative_to(HTML).as_posix() for p in (HTML / "book").glob("*.html"))
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(HTML)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}/"
     from playwright.sync_api import sync_playwright
 
     rows = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    with serve(HTML) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for path in pages:
             weight = (HTML / path).stat().st_size / 1e6
             rows.append((f"{path}: html weight", weight, "MB", "<= 3 MB", weight <= 3))
@@ -70,7 +61,6 @@ def main() -> None:
                 first = statistics.median(times)
                 rows.append((f"{path}: first figure", first, "s", "<= 2 s", first <= 2))
         browser.close()
-    server.shutdown()
     print_table("Pages of the built book (pages with no figure show weight only)", rows)
 
 

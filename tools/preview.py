@@ -14,36 +14,19 @@ and request to another host.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
-import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from book_server import CHROMIUM, CHROMIUM_ARGS, copy_tree, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # The derivation's order; files that do not exist yet are left out.
 CHAPTERS = ["objective", "chain_rule", "likelihood_ratio", "log_factorization", "q_weighted"]
 APPENDIX = ["proofs", "confusions", "next_steps", "notation", "references"]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def sync_copy(dest: Path) -> None:
-    files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
-    ).stdout.decode().split("\0")
-    for rel in filter(None, files):
-        src = ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    if not (dest / "_vendor").exists():
-        shutil.copytree(ROOT / "_vendor", dest / "_vendor")
 
 
 def write_toc(dest: Path, only: list[str] | None = None) -> list[str]:
@@ -83,16 +66,9 @@ def build(dest: Path) -> int:
 def shoot(html: Path, pages: list[str], shots: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}/"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    with serve(html) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for path in pages:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("console", lambda m, path=path: print(f"{path}: console {m.type}: {m.text[:300]}")
@@ -109,7 +85,6 @@ def shoot(html: Path, pages: list[str], shots: Path) -> None:
             print(f"{path}: screenshot {out}")
             page.close()
         browser.close()
-    server.shutdown()
 
 
 def main() -> int:
@@ -123,7 +98,7 @@ def main() -> int:
     args = parser.parse_args()
     dest = Path("/tmp/pgbook-preview") / args.name
     dest.mkdir(parents=True, exist_ok=True)
-    sync_copy(dest)
+    copy_tree(dest, untracked=True)
     docs = write_toc(dest, args.only)
     code = 0 if args.no_build else build(dest)
     if args.shot is not None:
