@@ -31,10 +31,12 @@ same Generator state gives the same batch, bit for bit.
 An env whose episodes never end would keep the loop stepping forever: give
 such envs a time limit, or pass ``max_steps``.
 
-Speed: the inner loop is one vector-env step, one batched policy sample, and
-copies into preallocated (step, sub-env) buffers. Episodes are found afterwards
-from the list of (step, sub-env) pairs where one ended, and copied into (T, N)
-with one gather per array.
+Speed: the inner loop is one vector-env step, one batched policy sample
+written straight into the action buffer (its noise drawn 64 steps at a time),
+and copies into preallocated (step, sub-env) buffers. The loop looks for ended
+episodes only once enough steps could have been taken to close the batch.
+Episodes are found afterwards from the list of (step, sub-env) pairs where one
+ended, and copied into (T, N) with one gather per array.
 """
 
 from __future__ import annotations
@@ -185,39 +187,51 @@ def _run(venv, policy, theta, rng, rule: "_Rule") -> _Stream:
     # The first draw goes through the checked ``sample`` (a wrong θ or an obs the
     # policy cannot read fails here, with a clear message); later draws skip the checks.
     action = np.asarray(policy.sample(theta, obs, rng))
-    draw = policy._sampler(theta) if hasattr(policy, "_sampler") else (
-        lambda o, g: policy.sample(theta, o, g))
+    draw = _sampler(policy, theta, rng, action.shape)
 
     cap = 64 if not rule.by_steps else int(1.5 * rule.budget / k) + 2 * _CHECK_EVERY
     bufs = [np.empty((cap,) + obs.shape, obs.dtype), np.empty((cap,) + action.shape, action.dtype),
             np.empty((cap, k)), np.empty((cap, k), bool), np.empty((cap, k), bool)]
     B_obs, B_act, B_rew, B_term, B_trunc = bufs
+    B_act[0] = action
     ends_row, ends_env = [], []
     watch = _Watch(rule)
+    look_at = watch.first_look   # the next row at which to look for ended episodes
     i = checked = 0
     while True:
-        # --- the hot loop: one vector step, one batched policy draw, five row copies
+        # --- the hot loop: one vector step, one batched policy draw, four row copies
         B_obs[i] = obs
-        B_act[i] = action
-        obs, reward, terminated, truncated, _ = venv.step(action)
+        obs, reward, terminated, truncated, _ = venv.step(B_act[i])
         B_rew[i] = reward
         B_term[i] = terminated
         B_trunc[i] = truncated
         i += 1
-        if i - checked >= _CHECK_EVERY:
+        if i >= look_at:
             rows, envs = np.nonzero(B_term[checked:i] | B_trunc[checked:i])  # row-major order
             ends_row.append(rows + checked)
             ends_env.append(envs)
             checked = i
-            if watch.finished(ends_row, ends_env, i):
+            look_at = watch.next_look(ends_row, ends_env, i)
+            if look_at is None:
                 break
-            if i + _CHECK_EVERY > cap:  # grow every buffer by doubling
-                bufs = [np.concatenate([b, np.empty_like(b)]) for b in bufs]
-                B_obs, B_act, B_rew, B_term, B_trunc = bufs
-                cap *= 2
-        action = draw(obs, rng)
+        if i == cap:  # grow every buffer by doubling
+            bufs = [np.concatenate([b, np.empty_like(b)]) for b in bufs]
+            B_obs, B_act, B_rew, B_term, B_trunc = bufs
+            cap *= 2
+        draw(obs, B_act[i])
     return _Stream(B_obs[:i], B_act[:i], B_rew[:i], B_term[:i],
                    np.concatenate(ends_row), np.concatenate(ends_env))
+
+
+def _sampler(policy, theta, rng, shape):
+    """draw(obs, out): a ~ π_θ(·|obs) written into ``out``, by the policy's fast path if it has one."""
+    if hasattr(policy, "_sampler"):
+        return policy._sampler(theta, rng, shape[:1])  # shape[:1] = (k,), one draw per sub-env
+
+    def draw(obs, out):
+        out[...] = policy.sample(theta, obs, rng)
+
+    return draw
 
 
 # ------------------------------------------------- which episodes to keep
@@ -300,15 +314,30 @@ def _keep(ep: _Episodes, n_rows: int, rule: _Rule) -> tuple[np.ndarray, bool]:
 
 
 class _Watch:
-    """Decides, every few steps, whether the run can stop: closed, and every kept episode ended."""
+    """Decides when the run can stop: closed (no later episode can be kept) and every kept episode ended.
+
+    Looking costs a scan of the rows since the last look, so the loop looks
+    only when the run could have stopped: not before enough rows for the
+    budget (each row adds at most k steps and starts at most k episodes), and
+    then every ``_CHECK_EVERY`` rows.
+    """
 
     def __init__(self, rule: _Rule):
         self.rule = rule
         self.n_ends = 0
         self.waiting = None   # after closing: (k,) bool, sub-envs whose kept episode still runs
         self.deadline = None  # ... and the row at which max_steps would end it
+        self.first_look = self._rows_to(rule.budget, 0)
 
-    def finished(self, ends_row, ends_env, n_rows: int) -> bool:
+    def _rows_to(self, missing: int, n_rows: int) -> int:
+        """The first row worth a look when ``missing`` steps (or episodes) are still to start."""
+        return n_rows + max(_CHECK_EVERY, -(-missing // self.rule.k))  # ⌈missing / k⌉ rows at least
+
+    def next_look(self, ends_row, ends_env, n_rows: int) -> int | None:
+        """None if the run can stop after ``n_rows`` rows, else the row at which to look again.
+
+        ends_row, ends_env: lists of arrays, the last holding the ends since the previous look.
+        """
         rule = self.rule
         self.n_ends += ends_row[-1].size
         if self.waiting is None:
@@ -323,11 +352,11 @@ class _Watch:
             else:
                 used = rule.k + self.n_ends - late  # episodes started so far
             if used < rule.budget:
-                return False
+                return self._rows_to(rule.budget - used, n_rows)
             ep = _episodes(np.concatenate(ends_row), np.concatenate(ends_env), n_rows, rule)
             keep, closed = _keep(ep, n_rows, rule)
             if not closed:
-                return False
+                return n_rows + _CHECK_EVERY
             pending = keep & ~ep.ended  # at most one per sub-env: the one it runs now
             self.waiting = np.zeros(rule.k, bool)
             self.waiting[ep.env[pending]] = True
@@ -337,7 +366,7 @@ class _Watch:
         else:
             self.waiting[ends_env[-1]] = False  # the next end in a sub-env ends its kept episode
             self.waiting &= n_rows < self.deadline
-        return not self.waiting.any()
+        return n_rows + _CHECK_EVERY if self.waiting.any() else None
 
 
 # ---------------------------------------------------- stream → (T, N) batch

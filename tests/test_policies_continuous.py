@@ -99,12 +99,17 @@ def test_linear_softmax_sample_frequencies_match_probs(n_actions):
 
 @pytest.mark.parametrize("policy", [LinearSoftmax(4, 2), LinearSoftmax(4, 3), LinearGaussian(4, 2)], ids=repr)
 def test_fast_sampler_draws_what_sample_draws(policy):
-    """The rollout's unchecked sampler and the checked ``sample`` agree draw for draw."""
+    """The rollout's unchecked sampler, with its noise drawn in blocks, agrees draw for draw
+    with calling the checked ``sample`` once per step, over more steps than one block."""
     theta = np.random.default_rng(3).normal(size=policy.n_params)
-    obs = np.random.default_rng(4).normal(size=(64, 4)).astype(np.float32)
-    a1 = policy.sample(theta, obs, np.random.default_rng(5))
-    a2 = policy._sampler(theta)(obs, np.random.default_rng(5))
-    np.testing.assert_array_equal(a1, a2)
+    obs = np.random.default_rng(4).normal(size=(150, 64, 4)).astype(np.float32)  # 150 steps > 2 blocks
+    rng = np.random.default_rng(5)
+    expected = np.stack([policy.sample(theta, o, rng) for o in obs])
+    draw = policy._sampler(theta, np.random.default_rng(5), (64,))
+    got = np.empty_like(expected)
+    for o, out in zip(obs, got):
+        draw(o, out)
+    np.testing.assert_array_equal(got, expected)
 
 
 def test_gaussian_log_prob_is_the_normal_density():

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..validate import as_array, check_finite, check_generator, check_int, check_shape
 from ._features import Features, check_box, feature_count
+from ._noise import noise_rows
 
 __all__ = ["LinearGaussian"]
 
@@ -133,14 +134,19 @@ class LinearGaussian:
         mu = self.phi(obs) @ W
         return mu + np.exp(log_sigma) * rng.standard_normal(mu.shape)
 
-    def _sampler(self, theta):
-        """``sample`` for the rollout's inner loop: checks θ once, then obs → a with no checks."""
+    def _sampler(self, theta, rng, batch_shape: tuple):
+        """``sample`` for the rollout's inner loop: ``draw(obs, out)`` writes a = μ_θ(s) + σ ε into ``out``.
+
+        θ is checked once here and obs never; ε comes from ``rng`` in blocks
+        (:func:`._noise.noise_rows`), so n calls draw exactly what n calls of
+        ``sample(theta, obs, rng)`` would. ``out``: shape ``batch_shape + (D,)``.
+        """
         W, log_sigma = self.split(theta)
         sigma, phi = np.exp(log_sigma), self.phi.unchecked
+        eps = noise_rows(rng.standard_normal, tuple(batch_shape) + (self.action_dim,))
 
-        def draw(obs, rng):
-            mu = phi(obs) @ W
-            return mu + sigma * rng.standard_normal(mu.shape)
+        def draw(obs, out):
+            np.add(phi(obs) @ W, sigma * next(eps), out=out)
 
         return draw
 

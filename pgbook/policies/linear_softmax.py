@@ -18,6 +18,7 @@ from gymnasium import spaces
 
 from ..validate import as_array, check_finite, check_generator, check_int, check_shape
 from ._features import Features, feature_count
+from ._noise import noise_rows
 
 __all__ = ["LinearSoftmax"]
 
@@ -152,16 +153,29 @@ class LinearSoftmax:
             return _two_action_draw(phi.dot(W[:, 1] - W[:, 0]), rng)
         return _gumbel_max(phi @ W, rng)
 
-    def _sampler(self, theta):
-        """``sample`` for the rollout's inner loop: checks θ once, then obs → a with no checks.
+    def _sampler(self, theta, rng, batch_shape: tuple):
+        """``sample`` for the rollout's inner loop: ``draw(obs, out)`` writes a ~ π_θ(·|s) into ``out``.
 
-        Same arithmetic as :meth:`sample`, so it draws exactly what ``sample`` draws from the same ``rng``.
+        θ is checked once here and obs never (the rollout checks its first one
+        with :meth:`sample`). The noise comes from ``rng`` in blocks
+        (:func:`._noise.noise_rows`), so n calls draw exactly what n calls of
+        ``sample(theta, obs, rng)`` would. ``out``: an int64 array of shape ``batch_shape``.
         """
         W, phi = self._weights(theta), self.phi.unchecked
         if self.n_actions == 2:
             w_diff = W[:, 1] - W[:, 0]  # (.dot rather than @: less overhead per call, same result)
-            return lambda obs, rng: _two_action_draw(phi(obs).dot(w_diff), rng)
-        return lambda obs, rng: _gumbel_max(phi(obs) @ W, rng)
+            logistic = noise_rows(rng.logistic, batch_shape)
+
+            def draw(obs, out):
+                np.less(next(logistic), phi(obs).dot(w_diff), out=out)  # as in _two_action_draw
+
+            return draw
+        gumbel = noise_rows(rng.gumbel, tuple(batch_shape) + (self.n_actions,))
+
+        def draw(obs, out):
+            np.argmax(phi(obs) @ W + next(gumbel), axis=-1, out=out)  # as in _gumbel_max
+
+        return draw
 
 
 def _gumbel_max(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
