@@ -7,12 +7,16 @@ console whenever the redirect is slower than that request (about one visit in
 six). This extension writes the root page first (sphinx-external-toc leaves an
 existing index.html alone): the same redirect, with the favicon, a title, and a
 plain link for a browser that does not follow the redirect.
+
+The icon is inlined as a data: URI. A link to ``_static/favicon.svg`` would be
+fetched while the redirect navigates away, and that request is aborted.
 """
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
+from urllib.parse import quote
 
 from sphinx.application import Sphinx
 
@@ -21,7 +25,7 @@ PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>{title}</title>
-<link rel="icon" href="_static/{favicon}">
+<link rel="icon" href="data:image/svg+xml,{favicon}">
 <meta http-equiv="Refresh" content="0; url={target}">
 </head>
 <body><p><a href="{target}">{title}</a></p></body>
@@ -32,11 +36,12 @@ PAGE = """<!DOCTYPE html>
 def write_root_page(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.name != "html" or app.config.root_doc == "index":
         return
-    favicon = Path(app.config.html_favicon or "").name
-    if not favicon:
-        raise ValueError("html_favicon: the root page names the favicon, but none is configured")
+    if not str(app.config.html_favicon or "").endswith(".svg"):
+        raise ValueError("html_favicon: the root page inlines the favicon and expects an .svg file, "
+                         f"got {app.config.html_favicon!r}")
+    svg = (Path(app.confdir) / app.config.html_favicon).read_text(encoding="utf-8")
     page = PAGE.format(title=html.escape(app.config.html_title or app.config.project),
-                       favicon=favicon, target=f"{app.config.root_doc}.html")
+                       favicon=quote(svg), target=f"{app.config.root_doc}.html")
     (Path(app.outdir) / "index.html").write_text(page, encoding="utf-8")
 
 

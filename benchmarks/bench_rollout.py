@@ -17,7 +17,7 @@ The end-to-end time splits in two, and the table shows both:
 * the layout: copying the kept steps into the (T, N) arrays, T being the
   longest episode. At θ = 0 the longest of ~12k episodes is 110-170 steps
   against a mean of 22, so the arrays hold about 6 padding cells per step, and
-  zeroing and filling them costs about a third of the run.
+  zeroing and filling them costs about a quarter of the run.
 
 Run: python benchmarks/bench_rollout.py [vector steps per batch, default 1000]
 """

@@ -55,16 +55,21 @@ def test_no_external_assets_in_html(built_book):
     assert not offenders, f"pages that load from another host: {offenders}"
 
 
-@pytest.mark.parametrize("page", ["book/intro.html", "index.html"])
-def test_favicon_exists(built_book, page):
-    """Every page names its icon; without one the browser asks for /favicon.ico, a 404.
-
-    index.html is the root redirect (written by _ext/root_page.py)."""
-    path = built_book / page
-    html = path.read_text(encoding="utf-8")
+def test_favicon_exists(built_book):
+    html = (built_book / "book" / "intro.html").read_text(encoding="utf-8")
     match = re.search(r'<link rel="icon" href="([^"]+)"', html)
-    assert match, f"no <link rel=icon> in {page}"
-    assert (path.parent / match.group(1)).resolve().is_file()
+    assert match, "no <link rel=icon> in the intro page"
+    assert (built_book / "book" / match.group(1)).resolve().is_file()
+
+
+def test_root_redirect_inlines_the_favicon(built_book):
+    """The root redirect (_ext/root_page.py) names its icon inline: without one the browser
+    asks for /favicon.ico (a 404); a link to a file is aborted by the redirect."""
+    html = (built_book / "index.html").read_text(encoding="utf-8")
+    match = re.search(r'<link rel="icon" href="data:image/svg\+xml,([^"]+)"', html)
+    assert match, "no inline <link rel=icon> in the root index.html"
+    assert "%3Csvg" in match.group(1)
+    assert 'http-equiv="Refresh" content="0; url=book/intro.html"' in html
 
 
 # --- in the browser -----------------------------------------------------------
