@@ -81,6 +81,7 @@ __all__ = [
     "toc_chapters",
     "chapter_notebook",
     "student_notebook",
+    "stub_solution_regions",
     "export",
 ]
 
@@ -329,7 +330,7 @@ class _SolutionStripper:
             return
         if SOLUTION_TAG in cell.metadata.get("tags", []):
             return
-        stubbed = _stub_solution_regions(cell.source, f"{self.where}, code cell {index}")
+        stubbed = stub_solution_regions(cell.source, f"{self.where}, code cell {index}")
         self.stubbed = self.stubbed or stubbed != cell.source
         cell.source = stubbed
         self.cells.append(cell)
@@ -341,7 +342,7 @@ class _SolutionStripper:
         return self.cells
 
 
-def _stub_solution_regions(source: str, where: str) -> str:
+def stub_solution_regions(source: str, where: str) -> str:
     """Replace each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region by the stub."""
     out: list[str] = []
     indent: str | None = None

@@ -63,14 +63,19 @@ def build(dest: Path) -> int:
     return done.returncode
 
 
-def shoot(html: Path, pages: list[str], shots: Path) -> None:
+def shoot(html: Path, pages: list[str], shots: Path, width: int = 1280, measure: bool = False,
+          part_height: int = 2400) -> None:
+    """Full-page screenshots, also cut into parts of ``part_height`` px (easier to look at)."""
     from playwright.sync_api import sync_playwright
+    from PIL import Image
+
+    from reading_path import MEASURE
 
     shots.mkdir(parents=True, exist_ok=True)
     with serve(html) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for path in pages:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": 900})
             page.on("console", lambda m, path=path: print(f"{path}: console {m.type}: {m.text[:300]}")
                     if m.type == "error" else None)
             page.on("pageerror", lambda e, path=path: print(f"{path}: page error: {e}"))
@@ -80,9 +85,23 @@ def shoot(html: Path, pages: list[str], shots: Path) -> None:
                     if urlsplit(r.url).scheme not in ("data", "blob") and not r.url.startswith(base) else None)
             page.goto(base + path, wait_until="networkidle")
             page.wait_for_timeout(1500)
-            out = shots / (path.replace("/", "_").removesuffix(".html") + ".png")
+            stem = path.replace("/", "_").removesuffix(".html") + f"_{width}"
+            out = shots / f"{stem}.png"
             page.screenshot(path=str(out), full_page=True)
-            print(f"{path}: screenshot {out}")
+            for old in shots.glob(f"{stem}_part*.png"):
+                old.unlink()
+            with Image.open(out) as image:
+                for k, top in enumerate(range(0, image.height, part_height)):
+                    part = image.crop((0, top, image.width, min(top + part_height, image.height)))
+                    part.save(shots / f"{stem}_part{k:02d}.png")
+            print(f"{path}: screenshot {out} (and {stem}_partNN.png, {part_height} px each)")
+            if measure:
+                m = page.evaluate(MEASURE)
+                print(f"{path}: reading path: {m['code']} visible code lines, {len(m['asserts'])} visible "
+                      f"asserts {m['asserts'][:3]}, {m['glued']} glued numbers, "
+                      f"{len(m['folded'])} folded checks; not one '✓ checked:' line: "
+                      f"{[f for f in m['folded'] if not f['result'].startswith('✓ checked: ') or chr(10) in f['result']][:3]}; "
+                      f"reference shown: {m['referenceShown']}; passes outside solutions: {m['passes']}")
             page.close()
         browser.close()
 
@@ -95,6 +114,9 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=None,
                         help="build only these chapters (default: every chapter file present)")
     parser.add_argument("--no-build", action="store_true", help="only take screenshots of the last build")
+    parser.add_argument("--width", type=int, default=1280, help="viewport width in CSS px (390: a phone)")
+    parser.add_argument("--measure", action="store_true",
+                        help="print the reading-path figures of each page (tools/reading_path.py)")
     args = parser.parse_args()
     dest = Path("/tmp/pgbook-preview") / args.name
     dest.mkdir(parents=True, exist_ok=True)
@@ -103,7 +125,7 @@ def main() -> int:
     code = 0 if args.no_build else build(dest)
     if args.shot is not None:
         pages = [f"{d}.html" for d in docs] if args.shot in ([], ["all"]) else args.shot
-        shoot(dest / "_build" / "html", pages, dest / "shots")
+        shoot(dest / "_build" / "html", pages, dest / "shots", width=args.width, measure=args.measure)
     return code
 
 
