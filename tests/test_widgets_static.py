@@ -1,7 +1,8 @@
 """Every widget control in the built book responds, with no kernel behind the page.
 
 For each widget on each page, the test reads the saved widget state from the
-HTML (controls, the jslinks from controls to Stacks, and the PNG in each Image),
+HTML (controls, the jslinks from controls to Stacks, and the frame file each
+Stack child shows: _ext/widget_frames.py moved the PNGs out of the page),
 then in Chromium moves every control once (arrow key on a slider's handle, a
 click on a toggle button) and checks that the figure shown changed and is the
 very PNG precomputed for the new value (compared by SHA-256 of its bytes).
@@ -43,8 +44,8 @@ def _refs(value) -> list[str]:
 class LinkedFigure:
     """One displayed widget: its controls in DOM order and the stacks they switch."""
 
-    def __init__(self, state: dict, view_id: str):
-        self.state = state
+    def __init__(self, state: dict, view_id: str, page_dir=HTML):
+        self.state, self.page_dir = state, page_dir
         self.order = []  # model ids of the subtree, depth first (the DOM order)
         self._walk(view_id)
         self.controls = [m for m in self.order if state[m]["model_name"] in CONTROLS]
@@ -80,7 +81,11 @@ class LinkedFigure:
         while self.state[node]["model_name"] == "StackModel":
             driver = next(c for c, stacks in self.drives.items() if node in stacks)
             node = _refs(self.state[node]["state"]["children"])[self.index[driver]]
-        buffer = next(b for b in self.state[node]["buffers"] if b["path"] == ["value"])
+        model = self.state[node]
+        if model["model_name"] == "HTMLModel":  # a frame moved out of the page
+            src = re.search(r'<img [^>]*src="([^"]+)"', model["state"]["value"]).group(1)
+            return hashlib.sha256((self.page_dir / src).read_bytes()).hexdigest()
+        buffer = next(b for b in model["buffers"] if b["path"] == ["value"])
         return hashlib.sha256(base64.b64decode(buffer["data"])).hexdigest()
 
 
@@ -102,7 +107,8 @@ CONTAINER = """(modelId) => Array.from(document.querySelectorAll('script[type="a
 def figures_on(page_path: str) -> list[tuple[str, LinkedFigure]]:
     html = (HTML / page_path).read_text(encoding="utf-8")
     state = widget_state(html)
-    figures = [(v, LinkedFigure(state, v)) for v in view_ids(html) if v in state]
+    page_dir = (HTML / page_path).parent
+    figures = [(v, LinkedFigure(state, v, page_dir)) for v in view_ids(html) if v in state]
     return [(v, f) for v, f in figures if f.controls and f.top]
 
 
