@@ -39,3 +39,58 @@
     };
   });
 })();
+
+// Accessible controls. The widget library renders a slider handle with no
+// name and with the option's index as its value ("4" where the readout shows
+// θ = 0), and toggle buttons that don't say which one is selected. Once the
+// widgets are drawn, and after every change, give each slider handle its
+// label as aria-label and the readout as aria-valuetext, and each toggle
+// button aria-pressed; a toggle group gets role=group named by its label.
+(function () {
+  "use strict";
+  function text(el) { return el ? el.textContent.trim() : ""; }
+
+  function label(widget) {
+    var own = widget.querySelector(":scope > .widget-label");
+    return text(own);
+  }
+
+  function enhance() {
+    document.querySelectorAll(".widget-slider").forEach(function (slider) {
+      var handle = slider.querySelector(".noUi-handle[role=slider]");
+      if (!handle) { return; }
+      var name = label(slider) || "value";
+      var value = text(slider.querySelector(".widget-readout"));
+      if (handle.getAttribute("aria-label") !== name) { handle.setAttribute("aria-label", name); }
+      if (value && handle.getAttribute("aria-valuetext") !== value) {
+        handle.setAttribute("aria-valuetext", value);
+      }
+    });
+    document.querySelectorAll(".widget-toggle-buttons").forEach(function (group) {
+      var name = label(group);
+      if (group.getAttribute("role") !== "group") { group.setAttribute("role", "group"); }
+      if (name && group.getAttribute("aria-label") !== name) { group.setAttribute("aria-label", name); }
+      group.querySelectorAll("button").forEach(function (button) {
+        var pressed = button.classList.contains("mod-active") ? "true" : "false";
+        if (button.getAttribute("aria-pressed") !== pressed) { button.setAttribute("aria-pressed", pressed); }
+      });
+    });
+  }
+
+  var queued = false;
+  function schedule() {
+    if (queued) { return; }
+    queued = true;
+    window.requestAnimationFrame(function () { queued = false; enhance(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // Widgets render asynchronously after the page has loaded; watch for them,
+    // and for every change a control makes (readout text, active button).
+    new MutationObserver(schedule).observe(document.body, {
+      subtree: true, childList: true, characterData: true,
+      attributes: true, attributeFilter: ["class", "aria-valuenow"],
+    });
+    schedule();
+  });
+})();

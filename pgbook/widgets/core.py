@@ -40,6 +40,7 @@ from typing import Callable, Sequence
 
 import ipywidgets as widgets
 
+from .. import plots as _plots  # noqa: F401  (the book's figure style)
 from ..validate import check_int
 
 __all__ = ["figure_png", "static_build", "FigureSlider", "FigureGrid", "STATIC_SCALE"]
