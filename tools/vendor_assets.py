@@ -9,6 +9,10 @@ Sphinx extension ``_ext/offline_assets.py`` serves it).
 
 Run by ``make book``; safe to run again (it does nothing when ``_vendor`` is
 already complete for these versions).
+
+``--test`` fetches, the same way, what only the tests use: axe-core, which the
+accessibility tests inject into each page. It goes to ``.test_vendor/``
+(git-ignored, never served by the book).
 """
 
 from __future__ import annotations
@@ -51,17 +55,29 @@ PACKAGES = [
         "requirejs",
     ),
 ]
+# Used by the tests only (tests/test_accessibility.py), never served by the book.
+TEST_VENDOR = ROOT / ".test_vendor"
+TEST_PACKAGES = [
+    (
+        "axe-core",
+        "4.14.1",
+        "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        ["axe.min.js"],
+        "axe-core",
+    ),
+]
 # Source maps are large and only help debugging the libraries themselves.
 SKIP_SUFFIXES = (".map",)
-STAMP = VENDOR / "versions.json"
+STAMP_NAME = "versions.json"
 
 
-def wanted_stamp() -> dict:
-    return {name: version for name, version, *_ in PACKAGES}
+def wanted_stamp(packages=PACKAGES) -> dict:
+    return {name: version for name, version, *_ in packages}
 
 
-def is_current() -> bool:
-    return STAMP.exists() and json.loads(STAMP.read_text()) == wanted_stamp()
+def is_current(packages=PACKAGES, target: Path = VENDOR) -> bool:
+    stamp = target / STAMP_NAME
+    return stamp.exists() and json.loads(stamp.read_text()) == wanted_stamp(packages)
 
 
 def integrity_of(path: Path) -> str:
@@ -99,23 +115,34 @@ def unpack(tarball: Path, keep: list[str], target: Path) -> None:
                 shutil.copyfileobj(src, dst)
 
 
-def main() -> int:
-    if is_current():
-        print(f"vendor_assets: {VENDOR.relative_to(ROOT)}/ is up to date")
-        return 0
-    if VENDOR.exists():
-        shutil.rmtree(VENDOR)
+def fetch(packages=PACKAGES, target: Path = VENDOR) -> Path:
+    """Make ``target`` hold exactly ``packages`` (pinned, integrity-checked); return it."""
+    if is_current(packages, target):
+        print(f"vendor_assets: {target.relative_to(ROOT)}/ is up to date")
+        return target
+    if target.exists():
+        shutil.rmtree(target)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, version, integrity, keep, folder in PACKAGES:
+        for name, version, integrity, keep, folder in packages:
             tarball = npm_pack(f"{name}@{version}", Path(tmp))
             got = integrity_of(tarball)
             if got != integrity:
                 sys.exit(f"vendor_assets: {name}@{version}: expected integrity {integrity}, got {got}")
-            unpack(tarball, keep, VENDOR / folder)
+            unpack(tarball, keep, target / folder)
             print(f"vendor_assets: {name}@{version} verified and unpacked")
-    STAMP.write_text(json.dumps(wanted_stamp(), indent=1) + "\n")
+    (target / STAMP_NAME).write_text(json.dumps(wanted_stamp(packages), indent=1) + "\n")
+    return target
+
+
+def main(argv: list[str]) -> int:
+    if argv not in ([], ["--test"]):
+        sys.exit(f"vendor_assets: expected no argument or --test, got {' '.join(argv)}")
+    if argv == ["--test"]:
+        fetch(TEST_PACKAGES, TEST_VENDOR)
+    else:
+        fetch()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
