@@ -1,8 +1,9 @@
 """Page weight and time to first figure for every page of the built book.
 
-Targets from the widgets issue: each chapter page <= 3 MB, and the first figure
-(a cell's image or a widget's) shows within 2 s of loading, here over loopback
-in headless Chromium. Medians over --repeat loads; the machine is shared, so
+Targets from the figures-and-widgets issue: each chapter's HTML <= 1 MB (the
+widget frames are image files, not base64 in the page), and the first figure
+(a cell's image or a widget's) shows within 1.5 s of loading, here over
+loopback in headless Chromium. Medians over --repeat loads; the machine is shared, so
 read the figures as ratios to the target.
 
     python benchmarks/bench_pages.py [--repeat 3]   (after `make book`)
@@ -41,7 +42,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for path in pages:
             weight = (HTML / path).stat().st_size / 1e6
-            rows.append((f"{path}: html weight", weight, "MB", "<= 3 MB", weight <= 3))
+            rows.append((f"{path}: html weight", weight, "MB", "<= 1 MB", weight <= 1))
             times = []
             for _ in range(args.repeat):
                 page = browser.new_page()
@@ -59,7 +60,7 @@ def main() -> None:
                     break
             if times:
                 first = statistics.median(times)
-                rows.append((f"{path}: first figure", first, "s", "<= 2 s", first <= 2))
+                rows.append((f"{path}: first figure", first, "s", "<= 1.5 s", first <= 1.5))
         browser.close()
     print_table("Pages of the built book (pages with no figure show weight only)", rows)
 
