@@ -40,6 +40,8 @@ KNOWN_THEME_VIOLATIONS: dict[str, str] = {}
 WAIT = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
   const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
+  // the widget library loads when a widget nears the viewport (pgbook-widgets-loader.js)
+  if (views.length) { views[0].parentElement.scrollIntoView(); }
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
     if (Array.from(views).every(s => s.parentElement.querySelector('.jupyter-widgets'))) break;

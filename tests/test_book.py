@@ -79,6 +79,8 @@ WAIT_FOR_RENDER = """async () => {
     await MathJax.startup.promise;
   }
   const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
+  // the widget library loads when a widget nears the viewport (pgbook-widgets-loader.js)
+  if (views.length) { views[0].parentElement.scrollIntoView(); }
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
     const rendered = Array.from(views).every(s => s.parentElement.querySelector('.jupyter-widgets'));

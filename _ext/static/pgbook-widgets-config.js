@@ -3,6 +3,14 @@
 // Loaded after require.js and before embed-amd.js on every page that holds
 // widget state. It finds this book's _static/ folder from its own URL, so the
 // same file works at any page depth and under any host or sub-path.
+function pgbookWhenReady(fn) {
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fn);
+  } else {
+    fn();
+  }
+}
+
 (function () {
   "use strict";
   var here = document.currentScript.src;
@@ -25,8 +33,9 @@
   // html-manager 1.x typesets widget labels through MathJax 2's Hub.Queue;
   // the book runs MathJax 3, whose API is typesetPromise. Once MathJax 3 has
   // loaded (it is deferred, so it has by DOMContentLoaded), give it a Hub
-  // that forwards to MathJax 3.
-  document.addEventListener("DOMContentLoaded", function () {
+  // that forwards to MathJax 3. (This script may itself load after that
+  // event: pgbook-widgets-loader.js loads it when a widget comes into view.)
+  pgbookWhenReady(function () {
     var mj = window.MathJax;
     if (!mj || mj.Hub) { return; }
     mj.Hub = {
@@ -84,7 +93,7 @@
     window.requestAnimationFrame(function () { queued = false; enhance(); });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  pgbookWhenReady(function () {
     // Widgets render asynchronously after the page has loaded; watch for them,
     // and for every change a control makes (readout text, active button).
     new MutationObserver(schedule).observe(document.body, {
