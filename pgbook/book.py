@@ -25,12 +25,13 @@ __all__ = ["checked", "glue"]
 MARK = "✓ checked: "
 
 
-def checked(claim: str, detail: str | None = None) -> str:
-    """Print (and return) a proof cell's one-line result: ``✓ checked: <claim> (<detail>)``.
+def checked(claim: str, detail: str | None = None) -> None:
+    """Print a proof cell's one-line result: ``✓ checked: <claim> (<detail>)``.
 
     Call it last in a proof cell, after the asserts that check ``claim``: it is
     reached only when they all pass. ``detail`` is the key figure, such as
-    ``"0.8 SE"`` or ``"max error 3e-16"``.
+    ``"0.8 SE"`` or ``"max error 3e-16"``. Returns None, so that a cell ending in
+    ``checked(...)`` shows the line once, not again as the cell's value.
     """
     if not isinstance(claim, str) or not claim.strip():
         raise ValueError(f"claim: expected a non-empty sentence, got {claim!r}")
@@ -38,7 +39,6 @@ def checked(claim: str, detail: str | None = None) -> str:
         raise TypeError(f"detail: expected a string such as '0.8 SE' or None, got {type(detail).__name__}")
     line = MARK + claim.strip() + (f" ({detail})" if detail else "")
     print(line)
-    return line
 
 
 def glue(name: str, value, display: bool = False) -> None:
