@@ -17,8 +17,12 @@ The terms, from the book's chapters 4 and 5 (s_t, a_t, r_t of one trajectory,
                    G_t = Σ_{t'≥t} γ^{t'−t} r_{t'}
     weighted       g(ξ) = Σ_t γ^t ∇log π_θ(a_t|s_t) w_t   (w_t = Q_t(s_t,a_t): the Q-weighted form)
 
-All three are unbiased for ∇J(θ) with J(θ) = E[Σ_{t<T} γ^t r_t] (the baseline
-b_t may depend on t and s_t, but not on a_t or on the sampled returns).
+All three are unbiased for ∇J(θ) with J(θ) = E[Σ_{t<T} γ^t r_t]. The baseline
+b_t may depend on the whole history h_t = (s_0, a_0, …, s_t) of its own episode
+and on anything independent of that episode, such as the returns of *other*
+episodes (the leave-one-out mean of :func:`pgbook.train.baseline_values`, the
+package's default), but not on a_t or on anything after it: the baseline
+theorem of chapter 5.
 """
 
 from __future__ import annotations
@@ -44,8 +48,8 @@ __all__ = [
 class Estimate:
     """A gradient estimate ĝ = terms.mean(axis=0), with its per-trajectory terms.
 
-    gradient: (P,)    ĝ
-    terms:    (N, P)  g(ξ_i), one row per trajectory
+    gradient: (n_params,)     ĝ
+    terms:    (N, n_params)   g(ξ_i), one row per trajectory
     """
 
     gradient: np.ndarray
@@ -53,13 +57,13 @@ class Estimate:
 
     @property
     def stderr(self) -> np.ndarray:
-        """Standard error of each coordinate of ĝ: std(g) / √N, shape (P,)."""
+        """Standard error of each coordinate of ĝ: std(g) / √N, shape (n_params,)."""
         n = self.terms.shape[0]
         return self.terms.std(axis=0, ddof=1) / np.sqrt(n)
 
     @property
     def covariance(self) -> np.ndarray:
-        """Sample covariance of one trajectory's term g(ξ), shape (P, P)."""
+        """Sample covariance of one trajectory's term g(ξ), shape (n_params, n_params)."""
         return np.atleast_2d(np.cov(self.terms, rowvar=False))
 
 
@@ -77,7 +81,7 @@ def _discounts(horizon: int, gamma: float) -> np.ndarray:
 def scores(batch: Batch, policy, theta) -> np.ndarray:
     """∇_θ log π_θ(a_t|s_t) at every step, zero where the mask is False.
 
-    Returns shape (T, N, P). Masked-out steps are zeroed so that sums over t
+    Returns shape (T, N, n_params). Masked-out steps are zeroed so that sums over t
     count only the steps that happened.
     """
     score = policy.score(theta, batch.obs, batch.actions)
@@ -113,7 +117,7 @@ def total_return_estimator(batch: Batch, policy, theta, gamma: float = 1.0) -> E
     R(ξ) = Σ_t γ^t r_t is the whole return, the same factor for every step, which
     is why a per-step implementation repeats it at each step of the episode.
     """
-    g = scores(batch, policy, theta)  # (T, N, P)
+    g = scores(batch, policy, theta)  # (T, N, n_params)
     discount = _discounts(batch.horizon, gamma)[:, None]
     ret = (batch.rewards * batch.mask * discount).sum(axis=0)  # (N,)
     terms = g.sum(axis=0) * ret[:, None]
@@ -144,8 +148,12 @@ def reward_to_go_estimator(
       a float       a constant b
       shape (T,)    a time-dependent b_t
       shape (T, N)  any per-step value, e.g. V_t(s_t) looked up for each step
-    A baseline computed from this same batch's returns (such as their mean) adds
-    a bias of order 1/N; a fixed one adds none.
+    Any of these adds no bias as long as b_t is a function of episode i's
+    history h_t and of things independent of episode i: a fixed number, V_t(s_t),
+    or an average over the *other* episodes of the batch (leave-one-out, as
+    :func:`pgbook.train.baseline_values` builds it). Only a baseline that
+    includes episode i's own return, such as the plain batch mean of G_t, is
+    correlated with episode i's scores and adds a bias, of order 1/N.
     """
     togo = reward_to_go(batch.rewards, batch.mask, gamma)
     b = _baseline_array(baseline, batch.rewards.shape)

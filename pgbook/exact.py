@@ -142,13 +142,16 @@ def exact_gradient(mdp: TabularMDP, policy, theta) -> np.ndarray:
 # ------------------------------------------------------------------ enumeration
 @dataclass(frozen=True)
 class Enumeration:
-    """Every trajectory ξ_k of an MDP with its probability P_θ(ξ_k), k = 0, …, K−1.
+    """Every trajectory ξ_k of an MDP with its probability P_θ(ξ_k), k = 0, …, n_traj−1.
 
-    states  (K, T) int   s_t of trajectory k at [k, t] (int32 to save memory)
-    actions (K, T) int   a_t
-    rewards (K, T)       r(s_t, a_t), undiscounted
-    probs   (K,)         P_θ(ξ_k); sums to 1
-    gamma                the MDP's discount γ
+    Ξ is the set of all trajectories; n_traj = ``n_trajectories`` is their
+    number, ``|Ξ|`` in the book.
+
+    states  (n_traj, T) int   s_t of trajectory k at [k, t] (int32 to save memory)
+    actions (n_traj, T) int   a_t
+    rewards (n_traj, T)       r(s_t, a_t), undiscounted
+    probs   (n_traj,)         P_θ(ξ_k); sums to 1
+    gamma                     the MDP's discount γ
     """
 
     states: np.ndarray
@@ -159,19 +162,19 @@ class Enumeration:
 
     @property
     def n_trajectories(self) -> int:
-        """K."""
+        """The number of trajectories (``|Ξ|`` in the book)."""
         return self.probs.shape[0]
 
     @property
     def returns(self) -> np.ndarray:
-        """R(ξ_k) = Σ_t γ^t r_t, shape (K,)."""
+        """R(ξ_k) = Σ_t γ^t r_t, shape (n_traj,)."""
         return self.rewards @ (self.gamma ** np.arange(self.rewards.shape[1]))
 
     def as_batch(self) -> Batch:
-        """The K trajectories as a :class:`pgbook.batch.Batch` of shape (T, K), mask all True.
+        """The n_traj trajectories as a :class:`pgbook.batch.Batch` of shape (T, n_traj), mask all True.
 
         A batch has no probabilities: an average over it weighs every trajectory
-        1/K. Weigh by ``probs`` for expectations (as :func:`exact_moments` does).
+        1/n_traj. Weigh by ``probs`` for expectations (as :func:`exact_moments` does).
         """
         return Batch(
             obs=self.states.T.copy(),
@@ -195,7 +198,7 @@ def enumerate_trajectories(
     Built one step at a time, with no recursion: each prefix is repeated A times
     (one copy per action a_t), then once per next state s_{t+1} with
     P(s_{t+1}|s_t,a_t) > 0. Raises ValueError when the count would exceed
-    ``max_trajectories`` (memory grows like K·T).
+    ``max_trajectories`` (memory grows like n_traj·T).
     """
     pi = _policy_table(mdp, policy, theta)
     max_trajectories = check_int("max_trajectories", max_trajectories, minimum=1)
@@ -212,24 +215,24 @@ def enumerate_trajectories(
             f"fewer states, or sample_trajectories"
         )
 
-    # prefixes so far: states (K, t+1), actions (K, t), and their probability (K,)
-    index = np.int32  # indices are small numbers, but there are K·T of them
+    # prefixes so far: states (n, t+1), actions (n, t), and their probability (n,)
+    index = np.int32  # indices are small numbers, but there are |Ξ|·T of them
     states = np.flatnonzero(mdp.p0 > 0).astype(index)[:, None]
     actions = np.zeros((states.shape[0], 0), dtype=index)
     probs = mdp.p0[states[:, 0]]
     for t in range(T):
-        K = states.shape[0]
-        if K * A ** (T - t) > max_trajectories:  # every prefix grows by ≥ A per step left
-            refuse(K * A ** (T - t))
+        n = states.shape[0]  # prefixes so far
+        if n * A ** (T - t) > max_trajectories:  # every prefix grows by ≥ A per step left
+            refuse(n * A ** (T - t))
         # choose a_t: prefix k becomes A prefixes, one per action; times π_θ(a_t|s_t)
         states = np.repeat(states, A, axis=0)
-        a_t = np.tile(np.arange(A, dtype=index), K)
+        a_t = np.tile(np.arange(A, dtype=index), n)
         actions = np.concatenate([np.repeat(actions, A, axis=0), a_t[:, None]], axis=1)
         probs = np.repeat(probs, A) * pi[states[:, -1], a_t]
         if t == T - 1:
             break
         # choose s_{t+1}: keep the pairs (prefix, s') with P(s'|s_t,a_t) > 0
-        next_probs = mdp.P[states[:, -1], a_t]  # (K·A, S)
+        next_probs = mdp.P[states[:, -1], a_t]  # (n·A, S)
         k, s_next = np.nonzero(next_probs > 0)
         probs = probs[k] * next_probs[k, s_next]
         states = np.concatenate([states[k], s_next.astype(index)[:, None]], axis=1)
@@ -247,13 +250,13 @@ def objective_by_enumeration(mdp: TabularMDP, policy, theta, **kw) -> float:
 
 
 def _sum_over_steps(per_pair: np.ndarray, enum: Enumeration, weights: np.ndarray) -> np.ndarray:
-    """Σ_k weights[k] Σ_t per_pair[s_kt, a_kt] for a table per_pair of shape (S, A, P).
+    """Σ_k weights[k] Σ_t per_pair[s_kt, a_kt] for a table per_pair of shape (S, A, n_params).
 
     The sum is regrouped by (s, a): count how much weight lands on each pair,
-    then multiply by the table once, instead of building a (K, T, P) array.
+    then multiply by the table once, instead of building a (n_traj, T, n_params) array.
     """
     S, A = per_pair.shape[:2]
-    pair = (enum.states * A + enum.actions).ravel()  # (K·T,) flat index of (s_t, a_t)
+    pair = (enum.states * A + enum.actions).ravel()  # (|Ξ|·T,) flat index of (s_t, a_t)
     w = np.broadcast_to(weights[:, None], enum.states.shape).ravel()
     mass = np.bincount(pair, weights=w, minlength=S * A).reshape(S, A)
     return np.einsum("sa,sap->p", mass, per_pair)
@@ -273,10 +276,11 @@ class ChainRuleGradient(NamedTuple):
     """What :func:`chain_rule_gradient` computed, and what it cost.
 
     gradient           ∇J(θ), shape (n_params,)
-    n_terms            product-rule terms evaluated: K·T (one per trajectory and step)
-    n_multiplications  K·T·(2T−1+P): per term, 2T−2 products of the other factors,
-                       one by R(ξ), and P for scaling the vector ∇π (P = n_params)
-    n_trajectories     K, the number of trajectories summed over
+    n_terms            product-rule terms evaluated: n_traj·T (one per trajectory and step)
+    n_multiplications  n_traj·T·(2T−1+dim θ): per term, 2T−2 products of the other
+                       factors, one by R(ξ), and dim θ (= n_params) for scaling
+                       the vector ∇π
+    n_trajectories     n_traj, the number of trajectories summed over
     """
 
     gradient: np.ndarray
@@ -297,16 +301,16 @@ def chain_rule_gradient(mdp: TabularMDP, policy, theta, max_trajectories: int = 
 
     with ∇π_θ(a|s) = π_θ(a|s) (e_{s,a} − π_θ(·|s)) for the softmax (the quotient
     rule; no logarithm is taken). Each bracket is multiplied out literally, for
-    every trajectory and every t: K·T terms over K ≤ (S·A)^T trajectories, each
+    every trajectory and every t: n_traj·T terms over n_traj ≤ (S·A)^T trajectories, each
     a product of 2T−1 numbers. Compare :func:`exact_gradient`, which costs
     about T·S²·A.
     """
     enum = enumerate_trajectories(mdp, policy, theta, max_trajectories=max_trajectories)
     pi = _policy_table(mdp, policy, theta)
-    # ∂π(a|s)/∂θ for every (s, a), shape (S, A, P); the same numbers as π·score
+    # ∂π(a|s)/∂θ for every (s, a), shape (S, A, n_params); the same numbers as π·score
     grad_pi = pi[:, :, None] * _score_table(mdp, policy, theta)
     s, a = enum.states, enum.actions
-    K, T = s.shape
+    n_traj, T = s.shape  # |Ξ| and T
     # the 2T scalar factors of P_θ(ξ), one column each: [p0, π_0, …, π_{T−1}, P_0, …, P_{T−2}]
     factors = np.concatenate(
         [mdp.p0[s[:, :1]], pi[s, a], mdp.P[s[:, :-1], a[:, :-1], s[:, 1:]]], axis=1
@@ -315,16 +319,16 @@ def chain_rule_gradient(mdp: TabularMDP, policy, theta, max_trajectories: int = 
     gradient = np.zeros(grad_pi.shape[2])
     for t in range(T):
         others = np.delete(factors, 1 + t, axis=1)  # every factor except π_θ(a_t|s_t)
-        coeff = np.prod(others, axis=1) * returns  # (K,): bracket times R(ξ)
-        for lo in range(0, K, chunk):  # in chunks so (chunk, P) stays small
-            hi = min(lo + chunk, K)
+        coeff = np.prod(others, axis=1) * returns  # (|Ξ|,): bracket times R(ξ)
+        for lo in range(0, n_traj, chunk):  # in chunks so (chunk, n_params) stays small
+            hi = min(lo + chunk, n_traj)
             gradient += (coeff[lo:hi, None] * grad_pi[s[lo:hi, t], a[lo:hi, t]]).sum(axis=0)
     n_params = grad_pi.shape[2]
     return ChainRuleGradient(
         gradient=gradient,
-        n_terms=K * T,
-        n_multiplications=K * T * (2 * T - 1 + n_params),
-        n_trajectories=K,
+        n_terms=n_traj * T,
+        n_multiplications=n_traj * T * (2 * T - 1 + n_params),
+        n_trajectories=n_traj,
     )
 
 
@@ -346,7 +350,7 @@ def along_trajectories(table, batch: Batch) -> np.ndarray:
 
 
 class Moments(NamedTuple):
-    """The exact mean (P,) and covariance (P, P) of one trajectory's term g(ξ)."""
+    """The exact mean (n_params,) and covariance (n_params, n_params) of one trajectory's term g(ξ)."""
 
     mean: np.ndarray
     covariance: np.ndarray
@@ -356,12 +360,12 @@ def exact_moments(estimator, mdp: TabularMDP, policy, theta, max_trajectories: i
                   **kw) -> Moments:
     """Exact mean and covariance of one trajectory's term g(ξ) of a sampling estimator.
 
-        mean = Σ_ξ P_θ(ξ) g(ξ),          shape (P,)
-        cov  = Σ_ξ P_θ(ξ) (g(ξ) − mean)(g(ξ) − mean)ᵀ,   shape (P, P)
+        mean = Σ_ξ P_θ(ξ) g(ξ),          shape (n_params,)
+        cov  = Σ_ξ P_θ(ξ) (g(ξ) − mean)(g(ξ) − mean)ᵀ,   shape (n_params, n_params)
 
     ``estimator(batch, policy, theta, **kw)`` is any estimator of
     ``pgbook.estimators``; it is run once on the batch of all trajectories
-    (:func:`enumerate_trajectories`) and its ``terms`` (K, P) are weighed by
+    (:func:`enumerate_trajectories`) and its ``terms`` (n_traj, n_params) are weighed by
     P_θ(ξ). ``gamma`` defaults to the MDP's γ. An average of N sampled terms
     then has mean ``mean`` and covariance ``cov / N``.
 
@@ -370,7 +374,7 @@ def exact_moments(estimator, mdp: TabularMDP, policy, theta, max_trajectories: i
     those per-step ones as a function of the batch, ``baseline=lambda b:
     along_trajectories(V, b)``: every keyword whose value is callable is called
     with the enumeration batch first. A baseline estimated from the batch itself
-    (such as the mean return of the batch) would be computed here over all K
+    (such as the mean return of the batch) would be computed here over all n_traj
     trajectories with equal weights, which is not what it is over a sample.
     """
     enum = enumerate_trajectories(mdp, policy, theta, max_trajectories=max_trajectories)
@@ -417,10 +421,10 @@ def sample_trajectories(mdp: TabularMDP, policy, theta, n: int, rng) -> Batch:
 
 # -------------------------------------------------------------- finite differences
 def finite_difference_gradient(f, theta, eps: float = 1e-5) -> np.ndarray:
-    """Central differences: ∂f/∂θ_i ≈ (f(θ + ε e_i) − f(θ − ε e_i)) / 2ε, shape (len θ,).
+    """Central differences: ∂f/∂θ_i ≈ (f(θ + h e_i) − f(θ − h e_i)) / 2h, shape (len θ,).
 
-    Costs 2·len(θ) calls of the scalar function f; the error is O(ε²) plus the
-    rounding error of f divided by ε.
+    ``eps`` is the step h. Costs 2·len(θ) calls of the scalar function f; the
+    error is O(h²) plus the rounding error of f divided by h.
     """
     theta = check_finite("theta", check_shape("theta", as_array("theta", theta), (None,)))
     if not (np.isscalar(eps) and np.isfinite(eps) and eps > 0):

@@ -62,12 +62,13 @@ class Adam:
         m_k = β₁ m_{k−1} + (1 − β₁) ĝ_k          running mean of ĝ
         v_k = β₂ v_{k−1} + (1 − β₂) ĝ_k²         running mean of ĝ² (elementwise)
         m̂_k = m_k / (1 − β₁^k),  v̂_k = v_k / (1 − β₂^k)   bias corrections for m_0 = v_0 = 0
-        θ_k = θ_{k−1} + α m̂_k / (√v̂_k + ε)
+        θ_k = θ_{k−1} + α m̂_k / (√v̂_k + eps)
 
     Each coordinate moves by about α per step whatever the gradient's scale,
     which is why Adam's α needs little tuning across problems.
 
-    lr: α > 0; beta1, beta2: decay rates in [0, 1); eps: ε > 0, guards the division.
+    lr: α > 0; beta1, beta2: decay rates in [0, 1); eps > 0: a small constant that guards the division
+    (Adam's paper calls it ε; in this book ε is only the Gaussian noise).
     """
 
     def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
@@ -86,7 +87,7 @@ class Adam:
         self.k = 0
 
     def step(self, theta, grad) -> np.ndarray:
-        """θ + α m̂ / (√v̂ + ε), a new array of θ's shape; updates m, v and k."""
+        """θ + α m̂ / (√v̂ + eps), a new array of θ's shape; updates m, v and k."""
         theta, grad = _check_step(theta, grad)
         if self.m is None:
             self.m, self.v = np.zeros_like(grad), np.zeros_like(grad)

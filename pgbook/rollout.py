@@ -167,7 +167,7 @@ def _autoreset_gap(venv: VectorEnv) -> int:
 # ---------------------------------------------------------- the sampling loop
 @dataclass
 class _Stream:
-    """What k sub-envs did: row i of each array is vector step i, shapes (K, k, ...).
+    """What k sub-envs did: row i of each array is vector step i, shapes (rows, k, ...).
 
     ends_row, ends_env: where an env reported terminated or truncated, in row order.
     """
@@ -377,9 +377,9 @@ def _assemble(stream: _Stream, rule: _Rule) -> tuple[Batch, RolloutInfo]:
     which started at row s in sub-env j, is row s + t, column j of the stream;
     one gather per array copies them all.
     """
-    K, k = stream.rewards.shape
-    ep = _episodes(stream.ends_row, stream.ends_env, K, rule)
-    keep, _ = _keep(ep, K, rule)
+    rows, k = stream.rewards.shape
+    ep = _episodes(stream.ends_row, stream.ends_env, rows, rule)
+    keep, _ = _keep(ep, rows, rule)
     order = np.lexsort((ep.env[keep], ep.start[keep]))  # by start, then sub-env
     env, start, length, end_row = (x[keep][order] for x in (ep.env, ep.start, ep.length, ep.end_row))
     N, T = env.size, int(length.max())
@@ -388,11 +388,11 @@ def _assemble(stream: _Stream, rule: _Rule) -> tuple[Batch, RolloutInfo]:
     # Every kept step in (T, N) order, so the writes below go forward through memory.
     dst = np.flatnonzero(mask)         # flat index t·N + n into the (T, N) batch
     t, n = np.divmod(dst, N)
-    src = (start * k + env)[n] + t * k  # flat index (s_n + t)·k + j_n into the (K, k) stream
+    src = (start * k + env)[n] + t * k  # flat index (s_n + t)·k + j_n into the (rows, k) stream
 
     def gather(x):
-        """x: (K, k, ...) → (T, N, ...), zeros at the steps no episode took."""
-        flat = np.ascontiguousarray(x).reshape(K * k, -1)
+        """x: (rows, k, ...) → (T, N, ...), zeros at the steps no episode took."""
+        flat = np.ascontiguousarray(x).reshape(rows * k, -1)
         # Move each (row, sub-env) entry as one opaque block of bytes: a 1-D gather
         # of np.void items is several times faster than gathering rows of a 2-D array.
         item = np.dtype((np.void, flat.shape[1] * flat.itemsize))
@@ -402,7 +402,7 @@ def _assemble(stream: _Stream, rule: _Rule) -> tuple[Batch, RolloutInfo]:
 
     # terminated: the env said so at the last kept step (False when max_steps cut it)
     terminated = stream.terminated[end_row, env]
-    info = RolloutInfo(terminated=terminated, truncated=~terminated, env_steps=K * k)
+    info = RolloutInfo(terminated=terminated, truncated=~terminated, env_steps=rows * k)
     batch = Batch(obs=gather(stream.obs), actions=gather(stream.actions),
                   rewards=gather(stream.rewards), mask=mask)
     return batch, info

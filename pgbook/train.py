@@ -56,26 +56,27 @@ class LearningCurve:
 BASELINES = ("none", "mean")
 
 
-def baseline_values(batch: Batch, kind: str = "mean") -> np.ndarray | None:
+def baseline_values(batch: Batch, kind: str = "mean", gamma: float = 1.0) -> np.ndarray | None:
     """The baseline b_t for each step of a batch, shape (T, N), or None for no baseline.
 
     kind = "none": b_t = 0.
-    kind = "mean": b_t^{(i)} = the mean reward-to-go G_t over the *other* episodes
-    j ≠ i still running at step t (0 if none is). It tracks how much reward is
-    typically still to come at step t. Leaving episode i out matters: a baseline
-    built from episode i's own G_t would be correlated with its score and bias ĝ
-    by O(1/N). Built from the others it is exactly independent of episode i
-    when every episode runs in its own copy of the env (``batch_episodes`` ≤
-    ``num_envs``). With more episodes than copies, or with a step budget
-    (``batch_steps``), which other episodes are in the batch depends a little
-    on episode i's length (rollouts keep the episodes that start first), a far
-    smaller effect.
+    kind = "mean": b_t^{(i)} = the mean reward-to-go G^γ_t = Σ_{t'≥t} γ^{t'−t} r_{t'}
+    over the *other* episodes j ≠ i still running at step t (0 if none is). It
+    tracks how much reward is typically still to come at step t, on the same
+    scale as the G^γ_t it is subtracted from (``gamma`` is the estimator's
+    discount). Leaving episode i out matters: a baseline built from episode i's
+    own G^γ_t would be correlated with its score and bias ĝ by O(1/N). Built
+    from the others it is exactly independent of episode i when every episode
+    runs in its own copy of the env (``batch_episodes`` ≤ ``num_envs``). With
+    more episodes than copies, or with a step budget (``batch_steps``), which
+    other episodes are in the batch depends a little on episode i's length
+    (rollouts keep the episodes that start first), a far smaller effect.
     """
     if kind not in BASELINES:
         raise ValueError(f"baseline: expected one of {BASELINES} or a number or array, got {kind!r}")
     if kind == "none":
         return None
-    togo = estimators.reward_to_go(batch.rewards, batch.mask)  # (T, N), zero after each end
+    togo = estimators.reward_to_go(batch.rewards, batch.mask, gamma)  # (T, N), 0 after each end
     total = togo.sum(axis=1, keepdims=True)                    # Σ_j G_t^j over running episodes
     count = batch.mask.sum(axis=1, keepdims=True)              # how many are running at t
     others = count - batch.mask                                # running at t, excluding i
@@ -190,5 +191,5 @@ def _estimator_with_baseline(estimator, baseline, gamma):
         raise TypeError(f"baseline: {name} takes no baseline; pass baseline='none'")
     if isinstance(baseline, str):  # "mean": recomputed from every batch
         return lambda batch, policy, theta: estimator(
-            batch, policy, theta, baseline=baseline_values(batch, baseline), gamma=gamma)
+            batch, policy, theta, baseline=baseline_values(batch, baseline, gamma), gamma=gamma)
     return lambda batch, policy, theta: estimator(batch, policy, theta, baseline=baseline, gamma=gamma)

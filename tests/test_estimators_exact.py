@@ -93,7 +93,7 @@ def test_sampled_covariance_matches_exact_covariance(gamma, index, sampled):
     terms = run(estimator, sampled[gamma], mdp, policy, theta, kw).terms
     _, cov = exact.exact_moments(estimator, mdp, policy, theta, **kw)
     centred = terms - terms.mean(axis=0)
-    products = centred[:, :, None] * centred[:, None, :]  # (N, P, P)
+    products = centred[:, :, None] * centred[:, None, :]  # (N, n_params, n_params)
     sample_cov = products.mean(axis=0) * N / (N - 1)
     # standard error of each covariance entry, from the spread of the products
     # (x_i − x̄_i)(x_j − x̄_j), i.e. from the 4th moments; 5 SE because there are

@@ -96,10 +96,10 @@ def test_chain_rule_gradient_agrees_and_costs_T_times_SA_to_the_T(S, T):
     result = exact.chain_rule_gradient(mdp, policy, theta)
     np.testing.assert_allclose(result.gradient, exact.exact_gradient(mdp, policy, theta),
                                rtol=1e-10, atol=1e-12)
-    K = (S * 2) ** T
-    assert result.n_trajectories == K
-    assert result.n_terms == T * K
-    assert result.n_multiplications == T * K * (2 * T - 1 + policy.n_params)
+    n_traj = (S * 2) ** T
+    assert result.n_trajectories == n_traj
+    assert result.n_terms == T * n_traj
+    assert result.n_multiplications == T * n_traj * (2 * T - 1 + policy.n_params)
     # one more step multiplies the work by (T+1)/T · S·A
     longer = exact.chain_rule_gradient(random_mdp(S, 2, T + 1, np.random.default_rng(0)), policy, theta)
     assert longer.n_terms * T == result.n_terms * (T + 1) * S * 2

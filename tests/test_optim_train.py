@@ -44,7 +44,7 @@ def test_sgd_is_theta_plus_lr_grad():
 
 
 def test_adam_first_step_moves_each_coordinate_by_lr():
-    """With bias correction, step 1 is α ĝ/(|ĝ| + ε) ≈ α sign(ĝ), whatever ĝ's scale."""
+    """With bias correction, step 1 is α ĝ/(|ĝ| + eps) ≈ α sign(ĝ), whatever ĝ's scale."""
     adam = Adam(lr=0.1)
     new = adam.step(np.zeros(3), np.array([1e-3, -50.0, 7.0]))
     np.testing.assert_allclose(new, [0.1, -0.1, 0.1], rtol=1e-4)
@@ -74,6 +74,47 @@ def test_mean_baseline_leaves_each_episode_out():
     # t = 2: only episode 2 runs, no other to compare with
     assert b[2, 2] == 0.0
     assert baseline_values(batch, "none") is None
+
+
+def _leave_one_out_by_hand(rewards, mask, gamma):
+    """b[t, i]: the mean over episodes j != i running at t of sum_{t' >= t} gamma^(t'-t) r[t', j]."""
+    T, N = rewards.shape
+    b = np.zeros((T, N))
+    for t in range(T):
+        for i in range(N):
+            others = [j for j in range(N) if j != i and mask[t, j]]
+            togo = [sum(gamma ** (u - t) * rewards[u, j] for u in range(t, T) if mask[u, j])
+                    for j in others]
+            b[t, i] = np.mean(togo) if togo else 0.0
+    return b
+
+
+@pytest.mark.parametrize("gamma", [1.0, 0.9, 0.5])
+def test_mean_baseline_is_on_the_scale_of_the_discounted_reward_to_go(gamma):
+    """With gamma < 1 the estimator weights G^γ_t − b_t, so b_t must average G^γ_t, not G_t."""
+    rng = np.random.default_rng(3)
+    T, N = 6, 5
+    mask = np.arange(T)[:, None] < np.array([6, 2, 4, 6, 1])[None, :]
+    rewards = rng.normal(1.0, 1.0, size=(T, N)) * mask
+    batch = Batch(obs=np.zeros((T, N, 1)), actions=np.zeros((T, N), int), rewards=rewards, mask=mask)
+    np.testing.assert_allclose(baseline_values(batch, "mean", gamma),
+                               _leave_one_out_by_hand(rewards, mask, gamma), atol=1e-12)
+
+
+def test_reinforce_hands_the_estimator_a_discounted_baseline():
+    """reinforce(gamma=0.9) passes the estimator b_t built from G^γ_t (CartPole pays 1 per step)."""
+    seen = []
+
+    def spy(batch, policy, theta, baseline=None, gamma=1.0):
+        seen.append((batch, baseline, gamma))
+        return estimators.reward_to_go_estimator(batch, policy, theta, baseline, gamma)
+
+    policy = LinearSoftmax(4, 2)
+    reinforce("CartPole-v1", policy, policy.init_theta(), iterations=1, batch_episodes=4,
+              num_envs=4, gamma=0.9, estimator=spy, rng=np.random.default_rng(0), progress=False)
+    (batch, b, gamma), = seen
+    assert gamma == 0.9
+    np.testing.assert_allclose(b, _leave_one_out_by_hand(batch.rewards, batch.mask, 0.9), atol=1e-9)
 
 
 def test_reinforce_learns_cartpole():

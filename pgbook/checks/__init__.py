@@ -9,16 +9,18 @@ Each check tests the function on several cases, smallest first, and reports the
 first that fails: its input, the expected output and what came back. Checks
 never raise; for an autograder, write ``assert check_reward_to_go(reward_to_go)``.
 
-=================================  =======  ==========================================
+=================================  =======  ==================================================
 check                              chapter  the function it checks
-=================================  =======  ==========================================
+=================================  =======  ==================================================
 check_trajectory_probability       1        fn(p0, P, pi, states, actions) -> float
-check_finite_difference_gradient   2        fn(f, theta, eps) -> (P,)
+check_finite_difference_gradient   2        fn(f, theta, eps) -> (n_params,)
 check_softmax_score                3        fn(logits, action) -> (A,)
-check_total_return_estimator       4        fn(scores, rewards, mask) -> (P,)
+check_total_return_estimator       4        fn(scores, rewards, mask) -> (n_params,)
 check_reward_to_go                 5        fn(rewards, mask, gamma) -> (T, N)
-check_baseline_estimator           5        fn(scores, rewards, mask, baseline) -> (P,)
-=================================  =======  ==========================================
+check_baseline_estimator           5        fn(scores, rewards, mask, baseline) -> (n_params,)
+=================================  =======  ==================================================
+
+(P in the first row is the dynamics; n_params = dim θ, the number of parameters.)
 """
 
 from .chain_rule import check_finite_difference_gradient

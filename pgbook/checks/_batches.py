@@ -22,7 +22,7 @@ def junk_outside(array: np.ndarray, mask: np.ndarray, value: float = 7.0) -> np.
 
 
 def random_batch(rng, lengths, horizon: int, n_params: int | None = None):
-    """rewards (T, N), mask (T, N), and scores (T, N, P) if n_params is given; junk outside the mask."""
+    """rewards (T, N), mask (T, N), and scores (T, N, n_params) if n_params is given; junk outside the mask."""
     mask = lengths_mask(lengths, horizon)
     n = len(lengths)
     rewards = junk_outside(np.round(rng.normal(1.0, 1.0, size=(horizon, n)), 2), mask)

@@ -1,17 +1,17 @@
 """The linear Gaussian policy, for continuous actions.
 
-    a ~ N(μ_θ(s), diag σ²),   μ_θ(s) = φ(s)ᵀW,   σ = exp(log σ)
+    a ~ N(μ_θ(s), diag σ_π²),   μ_θ(s) = φ(s)ᵀW,   σ_π = exp(log σ_π)
 
-θ = [W.ravel(), log σ]: the first d·D entries are W (shape (d, D), row-major),
-the last D are log σ, one per action dimension, the same in every state.
-Learning log σ rather than σ keeps σ > 0 with no constraint. Per dimension j,
+θ = [W.ravel(), log σ_π]: the first d·D entries are W (shape (d, D), row-major),
+the last D are log σ_π, one per action dimension, the same in every state.
+Learning log σ_π rather than σ_π keeps σ_π > 0 with no constraint. Per dimension j,
 
-    log π_θ(a|s) = Σ_j [ −(a_j − μ_j)² / (2σ_j²) − log σ_j − ½ log 2π ]
+    log π_θ(a|s) = Σ_j [ −(a_j − μ_j)² / (2σ_{π,j}²) − log σ_{π,j} − ½ log 2π ]
 
 and the score, by the chain rule through μ = φ(s)ᵀW,
 
-    ∇_W log π      = φ(s) ((a − μ) / σ²)ᵀ       (d, D)
-    ∇_{log σ} log π = (a − μ)² / σ² − 1          (D,)
+    ∇_W log π         = φ(s) ((a − μ) / σ_π²)ᵀ    (d, D)
+    ∇_{log σ_π} log π = (a − μ)² / σ_π² − 1       (D,)
 
 Actions are never clipped here: ``sample`` returns the Gaussian draw itself, and
 ``log_prob``/``score`` refer to that same draw. Keeping actions inside an env's
@@ -34,7 +34,7 @@ _HALF_LOG_2PI = 0.5 * np.log(2.0 * np.pi)
 
 
 class LinearGaussian:
-    """a ~ N(φ(s)ᵀW, diag exp(2 log σ)), θ = [W.ravel(), log σ].
+    """a ~ N(φ(s)ᵀW, diag exp(2 log σ_π)), θ = [W.ravel(), log σ_π].
 
     Parameters
     ----------
@@ -73,12 +73,12 @@ class LinearGaussian:
 
     @property
     def n_params(self) -> int:
-        """d·D + D, the length of θ: the weights W, then log σ."""
+        """d·D + D, the length of θ: the weights W, then log σ_π."""
         return (self.phi.dim + 1) * self.action_dim
 
     # ------------------------------------------------------------------ checks
     def split(self, theta) -> tuple[np.ndarray, np.ndarray]:
-        """θ → (W of shape (d, D), log σ of shape (D,)), after checking θ."""
+        """θ → (W of shape (d, D), log σ_π of shape (D,)), after checking θ."""
         theta = check_shape("theta", as_array("theta", theta), (self.n_params,))
         theta = check_finite("theta", theta)
         n_w = self.phi.dim * self.action_dim
@@ -90,7 +90,7 @@ class LinearGaussian:
 
     # ------------------------------------------------------------- the policy
     def init_theta(self, rng=None, log_sigma: float = 0.0) -> np.ndarray:
-        """θ_0: W = 0 (or small N(0, 0.01²) if ``rng`` is given) and log σ = ``log_sigma`` (σ = 1)."""
+        """θ_0: W = 0 (or small N(0, 0.01²) if ``rng`` is given) and log σ_π = ``log_sigma`` (σ_π = 1)."""
         theta = np.zeros(self.n_params)
         if rng is not None:
             n_w = self.phi.dim * self.action_dim
@@ -104,23 +104,23 @@ class LinearGaussian:
         return self.phi(obs) @ W
 
     def log_prob(self, theta, obs, actions) -> np.ndarray:
-        """log π_θ(a|s) = Σ_j [−(a_j − μ_j)²/(2σ_j²) − log σ_j − ½ log 2π], shape ``batch``."""
+        """log π_θ(a|s) = Σ_j [−(a_j − μ_j)²/(2σ_{π,j}²) − log σ_{π,j} − ½ log 2π], shape ``batch``."""
         W, log_sigma = self.split(theta)
         mu = self.phi(obs) @ W
         a = self._actions(actions, mu.shape[:-1])
-        z = (a - mu) * np.exp(-log_sigma)                   # standardised action (a − μ)/σ
+        z = (a - mu) * np.exp(-log_sigma)                   # standardised action (a − μ)/σ_π
         return (-0.5 * z**2 - log_sigma - _HALF_LOG_2PI).sum(axis=-1)
 
     def score(self, theta, obs, actions) -> np.ndarray:
-        """∇_θ log π_θ(a|s) = [φ(s)((a − μ)/σ²)ᵀ flattened, (a − μ)²/σ² − 1].
+        """∇_θ log π_θ(a|s) = [φ(s)((a − μ)/σ_π²)ᵀ flattened, (a − μ)²/σ_π² − 1].
 
-        Shape ``batch + (n_params,)``: the W block (d·D entries), then the log σ block (D).
+        Shape ``batch + (n_params,)``: the W block (d·D entries), then the log σ_π block (D).
         """
         W, log_sigma = self.split(theta)
         phi = self.phi(obs)                                 # batch + (d,)
         mu = phi @ W
         a = self._actions(actions, mu.shape[:-1])
-        inv_var = np.exp(-2.0 * log_sigma)                  # 1/σ², (D,)
+        inv_var = np.exp(-2.0 * log_sigma)                  # 1/σ_π², (D,)
         d_mu = (a - mu) * inv_var                           # ∇_μ log π, batch + (D,)
         d_log_sigma = (a - mu) ** 2 * inv_var - 1.0         # batch + (D,)
         d_W = phi[..., :, None] * d_mu[..., None, :]        # batch + (d, D)
@@ -128,14 +128,14 @@ class LinearGaussian:
         return np.concatenate([d_W.reshape(batch + (-1,)), d_log_sigma], axis=-1)
 
     def sample(self, theta, obs, rng) -> np.ndarray:
-        """a = μ_θ(s) + σ ε, ε ~ N(0, I), shape ``batch + (D,)``; never clipped (see module docstring)."""
+        """a = μ_θ(s) + σ_π ε, ε ~ N(0, I), shape ``batch + (D,)``; never clipped (see module docstring)."""
         rng = check_generator("rng", rng)
         W, log_sigma = self.split(theta)
         mu = self.phi(obs) @ W
         return mu + np.exp(log_sigma) * rng.standard_normal(mu.shape)
 
     def _sampler(self, theta, rng, batch_shape: tuple):
-        """``sample`` for the rollout's inner loop: ``draw(obs, out)`` writes a = μ_θ(s) + σ ε into ``out``.
+        """``sample`` for the rollout's inner loop: ``draw(obs, out)`` writes a = μ_θ(s) + σ_π ε into ``out``.
 
         θ is checked once here and obs never; ε comes from ``rng`` in blocks
         (:func:`._noise.noise_rows`), so n calls draw exactly what n calls of

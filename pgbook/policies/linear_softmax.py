@@ -188,10 +188,10 @@ def _gumbel_max(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _two_action_draw(z_diff: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Gumbel-max for two actions, given z_1 − z_0 = φ(s)ᵀ(w_1 − w_0): a = 1 iff L < z_1 − z_0.
+    """Gumbel-max for two actions, given z_1 − z_0 = φ(s)ᵀ(w_1 − w_0): a = 1 iff X < z_1 − z_0.
 
-    a = 1 iff z_1 + g_1 > z_0 + g_0 iff g_0 − g_1 < z_1 − z_0, and the difference of
-    two iid Gumbels is Logistic(0, 1). So P(a = 1) = sigmoid(z_1 − z_0) = softmax(z)_1,
+    a = 1 iff z_1 + g_1 > z_0 + g_0 iff X = g_0 − g_1 < z_1 − z_0, and the difference
+    X of two iid Gumbels is Logistic(0, 1). So P(a = 1) = sigmoid(z_1 − z_0) = softmax(z)_1,
     with one random number per state instead of two.
     """
     return (rng.logistic(size=z_diff.shape) < z_diff).astype(np.int64)
