@@ -20,6 +20,8 @@ cannot drift from the computation.
 
 from __future__ import annotations
 
+import sys
+
 __all__ = ["checked", "glue"]
 
 MARK = "✓ checked: "
@@ -38,7 +40,8 @@ def checked(claim: str, detail: str | None = None) -> None:
     if detail is not None and not isinstance(detail, str):
         raise TypeError(f"detail: expected a string such as '0.8 SE' or None, got {type(detail).__name__}")
     line = MARK + claim.strip() + (f" ({detail})" if detail else "")
-    print(line)
+    # one write, so the kernel cannot flush the line and its newline as two outputs
+    sys.stdout.write(line + "\n")
 
 
 def glue(name: str, value, display: bool = False) -> None:
