@@ -14,14 +14,17 @@ Two one-step problems whose J and ∇J are known in closed form, so every
 sampled number can be compared with the exact one (chapter 3):
 
     SoftmaxBandit      K arms, reward f(a), π_θ = softmax(θ), θ ∈ R^K
-    GaussianQuadratic  a ~ N(μ, σ²), θ = (μ, log σ), reward f(a) = −(a − c)²
+    GaussianQuadratic  a ~ N(μ, σ_π²), θ = (μ, log σ_π), reward f(a) = −(a − a*)²
 
 Both offer the same methods: ``probs``/``log_prob``, ``score``, ``sample``,
 ``objective``, ``exact_gradient``, ``terms``, ``estimate``, ``estimates``
 (many independent N-sample estimates at once), ``term_moments`` (the exact
 mean and covariance of one term g(x)) and ``surrogate`` (the "loss" whose
 gradient is the estimator). Plus :func:`trajectory_log_prob`, log P_θ(ξ) of
-sampled trajectories of a tabular MDP, straight from its definition.
+sampled trajectories of a tabular MDP, straight from its definition, and two
+tools for judging a sampled check: :func:`sample_variance` (a sample variance
+with its standard error) and :func:`false_alarm_rate` (how often a
+"within z standard errors" check fails by chance).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ __all__ = [
     "finite_difference_score",
     "SampleVariance",
     "sample_variance",
+    "FalseAlarm",
+    "false_alarm_rate",
 ]
 
 
@@ -78,12 +83,12 @@ class SoftmaxBandit:
 
     @property
     def n_arms(self) -> int:
-        """K."""
+        """The number of arms, K."""
         return self.rewards.shape[0]
 
     @property
     def n_params(self) -> int:
-        """K: one logit per arm."""
+        """The number of parameters, one logit per arm (equal to K)."""
         return self.rewards.shape[0]
 
     def reward(self, actions) -> np.ndarray:
@@ -189,16 +194,16 @@ class SoftmaxBandit:
 
 
 class GaussianQuadratic:
-    """One continuous action a ~ N(μ, σ²), θ = (μ, log σ), reward f(a) = −(a − c)².
+    """One continuous action a ~ N(μ, σ_π²), θ = (μ, log σ_π), reward f(a) = −(a − a*)².
 
-    With d = μ − c and ε = (a − μ)/σ ~ N(0, 1):
+    target: a*, the best action. With δ = μ − a* and ε = (a − μ)/σ_π ~ N(0, 1):
 
-        log p_θ(a)       = −(a − μ)²/(2σ²) − log σ − ½ log 2π
-        ∇log p_θ(a)      = ((a − μ)/σ², (a − μ)²/σ² − 1)       (∂/∂μ, ∂/∂log σ)
-        J(θ)             = −(d² + σ²)
-        ∇J(θ)            = (−2d, −2σ²)
+        log p_θ(a)       = −(a − μ)²/(2σ_π²) − log σ_π − ½ log 2π
+        ∇log p_θ(a)      = ((a − μ)/σ_π², (a − μ)²/σ_π² − 1)   (∂/∂μ, ∂/∂log σ_π)
+        J(θ)             = −(δ² + σ_π²)
+        ∇J(θ)            = (−2δ, −2σ_π²)
 
-    J is best at μ = c and σ → 0: aim at c, and stop exploring.
+    J is best at μ = a* and σ_π → 0: aim at a*, and stop exploring.
     """
 
     def __init__(self, target: float = 0.0):
@@ -214,7 +219,7 @@ class GaussianQuadratic:
         return theta[0], np.exp(theta[1])
 
     def reward(self, actions) -> np.ndarray:
-        """f(a) = −(a − c)², shape ``actions.shape``."""
+        """f(a) = −(a − a*)², shape ``actions.shape``."""
         return -(np.asarray(actions, dtype=float) - self.target) ** 2
 
     def log_prob(self, theta, actions) -> np.ndarray:
@@ -224,31 +229,31 @@ class GaussianQuadratic:
         return -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
 
     def score(self, theta, actions) -> np.ndarray:
-        """∇log p_θ(a) = ((a − μ)/σ², (a − μ)²/σ² − 1), shape ``actions.shape + (2,)``."""
+        """∇log p_θ(a) = ((a − μ)/σ_π², (a − μ)²/σ_π² − 1), shape ``actions.shape + (2,)``."""
         mu, sigma = self._theta(theta)
         z = (np.asarray(actions, dtype=float) - mu) / sigma
         return np.stack([z / sigma, z**2 - 1.0], axis=-1)
 
     def sample(self, theta, n: int, rng) -> np.ndarray:
-        """n actions a_i ~ N(μ, σ²), shape (n,)."""
+        """n actions a_i = μ + σ_π ε_i, ε_i ~ N(0, 1) i.i.d., shape (n,)."""
         mu, sigma = self._theta(theta)
         n = check_int("n", n, minimum=1)
         return mu + sigma * check_generator("rng", rng).standard_normal(n)
 
     def objective(self, theta) -> float:
-        """J(θ) = −((μ − c)² + σ²)."""
+        """J(θ) = −((μ − a*)² + σ_π²)."""
         mu, sigma = self._theta(theta)
         return float(-((mu - self.target) ** 2 + sigma**2))
 
     def exact_gradient(self, theta) -> np.ndarray:
-        """∇J(θ) = (−2(μ − c), −2σ²): ∂/∂μ and ∂/∂log σ."""
+        """∇J(θ) = (−2(μ − a*), −2σ_π²): ∂/∂μ and ∂/∂log σ_π."""
         mu, sigma = self._theta(theta)
         return np.array([-2.0 * (mu - self.target), -2.0 * sigma**2])
 
     def term_moments(self, theta, nodes: int = 20) -> Moments:
         """Exact mean (2,) and covariance (2, 2) of one term g(a) = ∇log p_θ(a) f(a).
 
-        g is a polynomial of degree ≤ 4 in ε = (a − μ)/σ, so its moments are
+        g is a polynomial of degree ≤ 4 in ε = (a − μ)/σ_π, so its moments are
         exact integrals against N(0, 1) of polynomials of degree ≤ 8; Gauss–
         Hermite quadrature with ``nodes`` points is exact up to degree 2·nodes − 1.
         """
@@ -287,12 +292,12 @@ class GaussianQuadratic:
 
 @dataclass(frozen=True)
 class Ascent:
-    """What :func:`gradient_ascent` recorded, one entry per iteration k = 0, …, K−1.
+    """What :func:`gradient_ascent` recorded, one entry per iteration k = 0, …, M−1.
 
-    thetas        (K+1, P)  θ_0, …, θ_K
-    objective     (K,)      J(θ_k), exact
-    batch_reward  (K,)      (1/N) Σ_i f(x_i) on batch k: an unbiased estimate of J(θ_k)
-    surrogate     (K,)      L_k(θ_k) = (1/N) Σ_i log p_θk(x_i) f(x_i) on batch k
+    thetas        (M+1, n_params)  θ_0, …, θ_M
+    objective     (M,)             J(θ_k), exact
+    batch_reward  (M,)             (1/N) Σ_i f(x_i) on batch k: an unbiased estimate of J(θ_k)
+    surrogate     (M,)             L_k(θ_k) = (1/N) Σ_i log p_θk(x_i) f(x_i) on batch k
     """
 
     thetas: np.ndarray
@@ -302,14 +307,14 @@ class Ascent:
 
     @property
     def loss(self) -> np.ndarray:
-        """−L_k(θ_k): the number an autodiff "loss" would print (minimised instead of L maximised)."""
+        """The number an autodiff "loss" would print, −L_k(θ_k) (minimised instead of L maximised)."""
         return -self.surrogate
 
 
 def gradient_ascent(problem, theta, n: int, step_size: float, iterations: int, seed: int) -> Ascent:
     """Stochastic gradient ascent with the score-function estimator, recording J and the "loss".
 
-    For k = 0, …, K−1: draw a fresh batch x_1..x_N ~ p_θk (from
+    For k = 0, …, M−1 (M = ``iterations``): draw a fresh batch x_1..x_N ~ p_θk (from
     ``np.random.default_rng((seed, k))``), record J(θ_k), the batch's mean
     reward and the surrogate L_k(θ_k) on that batch, then step
     θ_{k+1} = θ_k + step_size · ĝ_N.
@@ -346,12 +351,13 @@ def trajectory_log_prob(mdp, policy, theta, batch: Batch) -> np.ndarray:
 
 
 def finite_difference_score(log_prob: Callable, theta, eps: float = 1e-6) -> np.ndarray:
-    """∇log p_θ(x_k) for many outcomes at once, by central differences, shape (K, P).
+    """∇log p_θ(x_k) for many outcomes at once, by central differences, shape (n_outcomes, n_params).
 
-        ∂ log p_θ(x_k) / ∂θ_j ≈ (log p_{θ+ε e_j}(x_k) − log p_{θ−ε e_j}(x_k)) / 2ε
+        ∂ log p_θ(x_k) / ∂θ_j ≈ (log p_{θ+h e_j}(x_k) − log p_{θ−h e_j}(x_k)) / 2h
 
-    log_prob: θ ↦ the (K,) array of log p_θ(x_k) for K fixed outcomes (trajectories),
-    in the same order for every θ. Costs 2P calls; no formula for the score needed.
+    log_prob: θ ↦ the (n_outcomes,) array of log p_θ(x_k) for fixed outcomes x_k
+    (trajectories), in the same order for every θ. ``eps`` is the step h. Costs
+    2·n_params calls; no formula for the score needed.
     """
     theta = check_finite("theta", check_shape("theta", as_array("theta", theta), (None,)))
     if not (np.isscalar(eps) and np.isfinite(eps) and eps > 0):
@@ -369,11 +375,16 @@ class SampleVariance(NamedTuple):
 
 
 def sample_variance(samples, axis: int = 0) -> SampleVariance:
-    """s² = Σ (x_i − x̄)² / (M − 1) along ``axis``, with its standard error sd((x − x̄)²) / √M.
+    """s² = Σ (x_i − x̄)² / (m − 1) along ``axis``, with its standard error sd((x − x̄)²) / √m.
 
-    The standard error is that of the mean of the M squared deviations, which
-    s² is up to the factor M/(M − 1); it needs no assumption of normality, so
-    it stays honest for heavy-tailed estimates.
+    m is the number of samples along ``axis``. The standard error is that of
+    the mean of the m squared deviations, which s² is up to the factor
+    m/(m − 1). It assumes no normal distribution, but it is itself an
+    estimate, of the fourth moment of x, from the same m values. When x is
+    skewed with a high kurtosis (a few rare, large values carry much of that
+    moment), most samples miss them, and the standard error comes out too
+    small on average (chapter 3 measures this). A check of such a variance
+    against "within z standard errors" is then tighter than it looks.
     """
     x = np.asarray(samples, dtype=float)
     m = x.shape[axis]
@@ -382,3 +393,55 @@ def sample_variance(samples, axis: int = 0) -> SampleVariance:
     squared = (x - x.mean(axis=axis, keepdims=True)) ** 2
     return SampleVariance(value=x.var(axis=axis, ddof=1),
                           stderr=squared.std(axis=axis, ddof=1) / np.sqrt(m))
+
+
+class FalseAlarm(NamedTuple):
+    """How often a check fails by chance: its rate over ``repeats`` simulated runs, and that rate's standard error."""
+
+    rate: float
+    stderr: float
+    repeats: int
+
+
+def false_alarm_rate(values, probs, n: int, rng, z: float = 4.0, repeats: int = 200_000) -> FalseAlarm:
+    """The chance that "every coordinate within z standard errors" fails when the estimator is right.
+
+    The check, as the chapters run it: draw N i.i.d. terms g_i, which take the
+    value ``values[k]`` (a row, shape (n_params,)) with probability ``probs[k]``;
+    estimate each coordinate's standard error from the same N terms,
+    sd(g)/√N (ddof 1); fail if *any* coordinate of the mean is more than
+    z of them from the exact mean Σ_k probs[k] values[k].
+
+    This simulates that check ``repeats`` times. Only how many times each value
+    was drawn matters, so each run is one Multinomial(N, probs) draw of counts,
+    at a cost that does not grow with N. No normal approximation is made: the
+    rate includes the effect of skewed terms, of the estimated standard errors,
+    and of testing every coordinate. For comparison, one normal coordinate with
+    a known standard deviation exceeds z = 4 with probability 2Φ(−4) ≈ 6.3e-5.
+
+    values: (n_values, n_params); probs: (n_values,), summing to 1.
+    Returns the rate, its standard error √(rate(1 − rate)/repeats), and repeats.
+    """
+    values = check_finite("values", as_array("values", values))
+    if values.ndim == 1:
+        values = values[:, None]
+    probs = check_finite("probs", check_shape("probs", as_array("probs", probs), (values.shape[0],)))
+    if np.any(probs < 0) or not np.isclose(probs.sum(), 1.0):
+        raise ValueError(f"probs: expected probabilities that sum to 1, got sum {probs.sum():.6g}")
+    n = check_int("n", n, minimum=2)
+    repeats = check_int("repeats", repeats, minimum=1)
+    rng = check_generator("rng", rng)
+    if not (np.isscalar(z) and np.isfinite(z) and z > 0):
+        raise ValueError(f"z: expected a positive number of standard errors, got {z!r}")
+    exact = probs @ values
+    centred = values - exact  # sums of squares about the exact mean: no cancellation
+    failures, chunk = 0, max(1, 2_000_000 // values.size)
+    for start in range(0, repeats, chunk):
+        counts = rng.multinomial(n, probs, size=min(chunk, repeats - start))
+        error = counts @ centred / n                       # ĝ_N − ∇J, per coordinate
+        second = counts @ centred**2 / n
+        variance = np.maximum(second - error**2, 0.0) * n / (n - 1)
+        outside = np.abs(error) > z * np.sqrt(variance / n)
+        failures += int(np.any(outside, axis=1).sum())
+    rate = failures / repeats
+    return FalseAlarm(rate=rate, stderr=float(np.sqrt(rate * (1 - rate) / repeats)), repeats=repeats)

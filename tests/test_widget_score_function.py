@@ -16,7 +16,8 @@ from conftest import run_in_kernel
 from pgbook.envs import two_state_mdp
 from pgbook.exact import enumerate_trajectories, finite_difference_gradient, sample_trajectories
 from pgbook.policies import TabularSoftmax
-from pgbook.score_function import GaussianQuadratic, SoftmaxBandit, gradient_ascent, trajectory_log_prob
+from pgbook.score_function import (GaussianQuadratic, SoftmaxBandit, false_alarm_rate, gradient_ascent,
+                                   sample_variance, trajectory_log_prob)
 from pgbook.widgets.score_function import (ScoreFunctionExplorer, sampled_estimates,
                                            score_function_explorer)
 
@@ -132,6 +133,51 @@ def test_trajectory_log_prob_matches_enumeration():
     assert np.allclose(np.exp(trajectory_log_prob(mdp, policy, theta, enum.as_batch())), enum.probs)
     batch = sample_trajectories(mdp, policy, theta, 5, np.random.default_rng(0))
     assert np.all(np.isfinite(trajectory_log_prob(mdp, policy, theta, batch)))
+
+
+# ------------------------------------------------- judging a sampled check
+def test_false_alarm_rate_matches_running_the_check_on_sampled_arms():
+    """The multinomial shortcut has the law of the check run on N sampled terms, all coordinates."""
+    n, z, repeats = 30, 2.0, 40000
+    fa = false_alarm_rate(BANDIT.term_table(THETA), BANDIT.probs(THETA), n,
+                          np.random.default_rng(1), z=z, repeats=repeats)
+    arms = BANDIT.sample(THETA, n * repeats, np.random.default_rng(2)).reshape(repeats, n)
+    terms = BANDIT.term_table(THETA)[arms]                        # (repeats, n, K)
+    se = terms.std(axis=1, ddof=1) / np.sqrt(n)
+    direct = np.mean(np.any(np.abs(terms.mean(axis=1) - BANDIT.exact_gradient(THETA)) > z * se, axis=1))
+    assert 0.05 < fa.rate < 0.5 and fa.repeats == repeats
+    assert abs(fa.rate - direct) <= 4 * np.sqrt(2) * fa.stderr
+
+
+def test_false_alarm_rate_of_one_normal_like_coordinate():
+    """Many equally likely symmetric values, large N: close to 2Φ(−z) for z = 2 (0.0455)."""
+    values = np.linspace(-1.0, 1.0, 41)
+    fa = false_alarm_rate(values, np.full(41, 1 / 41), 400, np.random.default_rng(3), z=2.0,
+                          repeats=50000)
+    assert abs(fa.rate - 0.0455) <= 4 * fa.stderr + 0.003   # + the t/CLT corrections at N = 400
+
+
+def test_false_alarm_rate_input_errors_speak_plainly():
+    with pytest.raises(ValueError, match="sum to 1"):
+        false_alarm_rate([[1.0], [2.0]], [0.5, 0.6], 10, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="probs: expected shape"):
+        false_alarm_rate([[1.0], [2.0]], [1.0], 10, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="positive number of standard errors"):
+        false_alarm_rate([[1.0], [2.0]], [0.5, 0.5], 10, np.random.default_rng(0), z=0.0)
+
+
+def test_sample_variance_standard_error_is_biased_low_for_a_high_kurtosis_term():
+    """sample_variance's docstring: for one Gaussian term (kurtosis ≈ 180) its SE is too small on average."""
+    gauss, theta = GaussianQuadratic(target=1.0), np.array([0.0, np.log(0.5)])
+    x, w = np.polynomial.hermite_e.hermegauss(20)
+    w = w / w.sum()
+    c = gauss.terms(theta, theta[0] + np.exp(theta[1]) * x)[:, 1]
+    c = c - w @ c
+    m = 4000
+    exact_sd = np.sqrt((w @ c**4) / m - (w @ c**2) ** 2 * (m - 3) / (m * (m - 1)))
+    rng = np.random.default_rng(13)
+    se = np.array([sample_variance(gauss.estimates(theta, 1, m, rng)[:, 1]).stderr for _ in range(300)])
+    assert se.mean() < exact_sd - 4 * se.std(ddof=1) / np.sqrt(len(se))
 
 
 # --------------------------------------------------------------------- the widget

@@ -43,7 +43,7 @@ DEFAULT_SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
 def sampled_estimates(problem, theta, sizes, n_estimates: int = 2000, seed: int = 0) -> list:
-    """For each N in ``sizes``: ``n_estimates`` independent N-sample estimates ĝ_N, shape (n_estimates, P).
+    """For each N in ``sizes``: ``n_estimates`` independent N-sample estimates ĝ_N, shape (n_estimates, n_params).
 
     The draws for N come from ``np.random.default_rng((seed, N))``: one fixed
     seed per N, whatever else is computed, so results never depend on the order.
