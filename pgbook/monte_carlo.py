@@ -81,7 +81,7 @@ def return_moments(mdp: TabularMDP, policy, theta) -> ReturnMoments:
 
     With G_t = Σ_{t'≥t} γ^{t'−t} r_{t'} the return from step t on, so that
     G_t = r_t + γ G_{t+1} and G_T = 0, the first two conditional moments
-    V_t(s) = E[G_t | s_t = s] and M_t(s) = E[G_t² | s_t = s] obey
+    V_t(s) = E[G_t | s_t = s] and M_t(s) = E[G_t² | s_t = s] obey::
 
         V_t(s) = Σ_a π_θ(a|s) [ r(s,a) + γ Σ_{s'} P(s'|s,a) V_{t+1}(s') ],
         M_t(s) = Σ_a π_θ(a|s) [ r(s,a)² + 2γ r(s,a) Σ_{s'} P(s'|s,a) V_{t+1}(s')

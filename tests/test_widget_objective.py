@@ -70,6 +70,25 @@ def test_widget_precompute_draws_every_state():
     assert drawn == [(2, 1)]
 
 
+def test_widget_frames_carry_alt_text_and_are_2x_in_the_book(monkeypatch):
+    """Each frame's tooltip (the <img> alt in the book) states its own numbers; 2x PNGs when built."""
+    import struct
+
+    w = small_explorer(initial=(2, 1), x_label="x")
+    image = w.images[2][1]
+    st = w.state(2, 1)
+    assert "N = 8 rollouts" in image.tooltip and "x = 1" in image.tooltip
+    assert f"J = {st['exact'][2]:.2f}" in image.tooltip
+    assert f"estimate is {st['estimates'][2]:.2f}" in image.tooltip
+    assert "bars" not in w.alt(0, 0)                          # N = 1: no standard error
+    png_width = lambda png: struct.unpack(">I", png[16:20])[0]  # noqa: E731
+    assert image.width == "640" and png_width(image.value) == 640      # live: 1x
+    monkeypatch.setenv("PGBOOK_STATIC_WIDGETS", "1")
+    built = small_explorer(precompute=True)
+    assert built.images[0][0].width == "640" and png_width(built.images[0][0].value) == 1280
+    assert all(img.tooltip for row in built.images for img in row)
+
+
 def test_widget_input_errors_speak_plainly():
     with pytest.raises(ValueError, match="direction: expected shape"):
         objective_explorer(corridor(horizon=5), ALIASED, [0, 1, 2], [0.0], precompute=False)

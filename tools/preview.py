@@ -27,6 +27,8 @@ BIN = Path(sys.executable).parent
 # The derivation's order; files that do not exist yet are left out.
 CHAPTERS = ["objective", "chain_rule", "likelihood_ratio", "log_factorization", "q_weighted"]
 APPENDIX = ["proofs", "confusions", "next_steps", "notation", "references"]
+# The package's reference: book/api/index.md and its sections (kept with --only: no page cites them).
+API = ["problems", "exact", "estimators", "widgets", "coursework"]
 
 
 def write_toc(dest: Path, only: list[str] | None = None) -> list[str]:
@@ -37,12 +39,18 @@ def write_toc(dest: Path, only: list[str] | None = None) -> list[str]:
     # the appendix cites every chapter; with --only, keep just the pages that don't
     appendix = present(APPENDIX + ["instructor"] if only is None else ["notation", "references"])
     lines = ["format: jb-book", "root: book/intro", "parts:"]
+    front = present(["run"])
+    if front:
+        lines += ["  - caption: Before you start", "    chapters:"] + [f"      - file: book/{c}" for c in front]
     if chapters:
         lines += ["  - caption: The derivation", "    numbered: true", "    chapters:"]
         lines += [f"      - file: book/{c}" for c in chapters]
     lines += ["  - caption: Appendix", "    chapters:"] + [f"      - file: book/{c}" for c in appendix]
+    api = ["api/index"] + [f"api/{a}" for a in API] if (dest / "book" / "api" / "index.md").exists() else []
+    api = [a for a in api if (dest / "book" / f"{a}.md").exists()]
+    lines += [f"      - file: book/{a}" for a in api]
     (dest / "_toc.yml").write_text("\n".join(lines) + "\n")
-    return ["book/intro"] + [f"book/{c}" for c in chapters + appendix]
+    return ["book/intro"] + [f"book/{c}" for c in front + chapters + appendix + api]
 
 
 def build(dest: Path) -> int:
@@ -83,7 +91,13 @@ def shoot(html: Path, pages: list[str], shots: Path, width: int = 1280, measure:
                     if r.status >= 400 else None)
             page.on("request", lambda r, path=path: print(f"{path}: EXTERNAL {r.url}")
                     if urlsplit(r.url).scheme not in ("data", "blob") and not r.url.startswith(base) else None)
-            page.goto(base + path, wait_until="networkidle")
+            page.goto(base + path, wait_until="networkidle", timeout=120_000)
+            # scroll through once: widgets and their frames load when they come into view
+            height = page.evaluate("document.documentElement.scrollHeight")
+            for y in range(0, height, 800):
+                page.evaluate(f"window.scrollTo(0, {y})")
+                page.wait_for_timeout(50)
+            page.evaluate("window.scrollTo(0, 0)")
             page.wait_for_timeout(1500)
             stem = path.replace("/", "_").removesuffix(".html") + f"_{width}"
             out = shots / f"{stem}.png"

@@ -19,6 +19,12 @@ live and the static widget show the same numbers, and redrawing a state only
 averages cached returns and draws the changing artists onto a fixed background
 (blitting), in about 50 ms.
 
+Each frame carries a text alternative written from the numbers it shows
+(:meth:`ObjectiveExplorer.alt`): the Image's tooltip in a live kernel, the
+``alt`` of its ``<img>`` in the built book. In the book (``PGBOOK_STATIC_WIDGETS=1``)
+frames are drawn at :data:`pgbook.widgets.core.STATIC_SCALE` image px per CSS px,
+so they stay sharp on high-density screens; a live kernel draws 1x frames.
+
     objective_explorer(mdp, policy, direction=[0, 1], xs=..., ns=[1, 4, 16, 64, 256, 1024])
 """
 
@@ -33,9 +39,11 @@ from ..exact import objective, sample_trajectories
 from ..monte_carlo import return_moments
 from ..plots import EXACT_COLOR
 from ..validate import as_array, check_finite, check_int
-from .core import FigureGrid
+from .core import STATIC_SCALE, FigureGrid, static_build
 
 __all__ = ["ObjectiveExplorer", "objective_explorer"]
+
+FIGSIZE = (8.0, 3.0)   # inches; shown at grid_dpi CSS px per inch
 
 
 class ObjectiveExplorer:
@@ -102,7 +110,9 @@ class ObjectiveExplorer:
         self._sum_sq = np.hstack([zero, np.cumsum(self.returns ** 2, axis=1)])
         self._bins = self._histogram_bins()
         self.last: dict | None = None
-        self.grid_dpi = 80
+        self.grid_dpi = 80   # CSS px per figure inch
+        # image px per CSS px: 2 in the built book (sharp on 2x screens), 1 live
+        self.scale = STATIC_SCALE if static_build() else 1
 
         if initial is None:
             initial = (len(self.xs) // 2, min(2, len(self.ns) - 1))
@@ -162,7 +172,7 @@ class ObjectiveExplorer:
         from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
         # a Figure outside pyplot: reused for every state, never shown by Jupyter itself
-        fig = Figure(figsize=(8.0, 3.0), dpi=self.grid_dpi, layout="constrained")
+        fig = Figure(figsize=FIGSIZE, dpi=self.grid_dpi * self.scale, layout="constrained")
         FigureCanvasAgg(fig)
         ax, hx = fig.subplots(1, 2, width_ratios=(1.35, 1))
         ax.plot(self.curve_x, self.curve_J, color=EXACT_COLOR, lw=1.2, label=r"exact $J(\theta)$")
@@ -260,6 +270,17 @@ class ObjectiveExplorer:
                 artist.set_animated(True)
         return self._fig
 
+    def alt(self, i: int, j: int) -> str:
+        """The text alternative of state (xs[i], ns[j]): what the figure shows, from its numbers."""
+        st = self.state(i, j)
+        n, x = st["n"], st["x"]
+        bars = "" if n == 1 else ", with bars of ±2 standard errors"
+        return (f"Left: the exact J(θ) against {self.x_label}, and its Monte Carlo estimates "
+                f"from N = {n} rollout{'s' if n > 1 else ''} at {len(self.xs)} values of "
+                f"{self.x_label}{bars}. Right: histogram of the {n} return"
+                f"{'s' if n > 1 else ''} at {self.x_label} = {x:g}, where J = "
+                f"{st['exact'][i]:.2f} and the estimate is {st['estimates'][i]:.2f}.")
+
     @staticmethod
     def _points_label(n: int) -> str:
         return rf"$\hat J_N$ from N = {n} rollouts" + ("" if n == 1 else r" ($\pm$2 SE)")
@@ -293,5 +314,9 @@ class _ExplorerGrid(FigureGrid):
         super().__init__(outer_values, inner_values, explorer.draw, **kw)
 
     def render(self, i: int, j: int) -> None:
-        """Draw the figure for (outer_values[i], inner_values[j]) into its Image."""
-        self.images[i][j].value = self._explorer.png(i, j)
+        """Draw the figure for (outer_values[i], inner_values[j]) into its Image, with its alt text."""
+        explorer, image = self._explorer, self.images[i][j]
+        png = explorer.png(i, j)
+        image.tooltip = explorer.alt(i, j)
+        image.width = str(round(FIGSIZE[0] * explorer.grid_dpi))   # CSS px, whatever the scale
+        image.value = png
