@@ -92,7 +92,7 @@ def test_difference_over_eps_instead_of_two_eps_fails():
     def finite_difference_gradient(f, theta, eps):
         return np.array([(f(theta + eps * e) - f(theta - eps * e)) / eps for e in np.eye(len(theta))])
 
-    failing(checks.check_finite_difference_gradient(finite_difference_gradient), "f linear", "divide by 2ε")
+    failing(checks.check_finite_difference_gradient(finite_difference_gradient), "f linear", "divide by 2h")
 
 
 def test_finite_difference_that_mutates_theta_still_passes():

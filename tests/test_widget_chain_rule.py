@@ -28,8 +28,8 @@ from pgbook.finite_differences import (measured_rmse, monte_carlo_partials, pred
                                        predicted_rmse, return_variance)
 from pgbook.mdp import random_mdp
 from pgbook.policies import TabularSoftmax
-from pgbook.widgets.chain_rule import (ChainRuleCostWidget, _duration, measure_chain_rule_cost,
-                                       n_multiplications, n_terms)
+from pgbook.widgets.chain_rule import (ChainRuleCostWidget, _duration, draw_chain_rule_cost,
+                                       measure_chain_rule_cost, n_multiplications, n_terms)
 
 
 @pytest.mark.parametrize("S, A, T", [(1, 1, 1), (2, 2, 3), (3, 2, 4), (2, 3, 5), (4, 4, 2)])
@@ -91,6 +91,24 @@ def test_widget_draws_each_state_on_demand_and_keeps_its_numbers():
     assert w.last == dict(n_states=3, n_actions=2, horizon=10, n_terms=10 * 6**10,
                           log10_seconds=pytest.approx(w.costs[(3, 2)].log10_model_seconds(10)),
                           measured=False, dp_seconds=pytest.approx(w.costs[(3, 2)].dp_seconds[3]))
+    # the frame's text alternative says what it shows
+    alt = w.images[1][3].tooltip
+    assert "|S| = 3, |A| = 2" in alt and "T = 10" in alt and "extrapolated" in alt
+
+
+def test_the_mark_at_the_last_horizon_sits_inside_the_frame():
+    # at T = 500 the ring used to sit on the right edge, cut in half by the axes
+    cost = measure_chain_rule_cost(2, 2, (1, 2, 3, 500), max_multiplications=1e4)
+    fig = draw_chain_rule_cost(cost, 500, max_horizon=500)
+    ax = fig.axes[0]
+    ring, = [line for line in ax.lines if line.get_markersize() == 11]
+    assert ring.get_xdata()[0] == 500
+    x_pixels = ax.transData.transform((500, ring.get_ydata()[0]))[0]
+    right = ax.transAxes.transform((1, 0))[0]
+    radius = ring.get_markersize() / 2 * fig.dpi / 72
+    assert x_pixels + radius < right
+    import matplotlib.pyplot as plt
+    plt.close(fig)
 
 
 LIVE = """
@@ -131,11 +149,11 @@ def test_return_variance_matches_sampling():
     assert abs(returns.var() - sigma2) < 6 * sigma2 * math.sqrt(2 / returns.size)
 
 
-@pytest.mark.parametrize("eps, n", [(0.01, 500), (0.3, 100)])
-def test_monte_carlo_partials_have_the_predicted_mean_and_sd(eps, n):
+@pytest.mark.parametrize("h, n", [(0.01, 500), (0.3, 100)])
+def test_monte_carlo_partials_have_the_predicted_mean_and_sd(h, n):
     reps = 400
-    est = monte_carlo_partials(MDP, POLICY, THETA, 2, eps, n, reps, seed=9)
-    pred = predicted_error(MDP, POLICY, THETA, 2, eps, n)
+    est = monte_carlo_partials(MDP, POLICY, THETA, 2, h, n, reps, seed=9)
+    pred = predicted_error(MDP, POLICY, THETA, 2, h, n)
     centre = exact.exact_gradient(MDP, POLICY, THETA)[2] + pred.bias
     assert abs(est.mean() - centre) < 4 * pred.sd / math.sqrt(reps)   # 4 SE
     assert abs(est.std(ddof=1) / pred.sd - 1) < 4 / math.sqrt(2 * (reps - 1))
@@ -148,9 +166,9 @@ def test_common_random_numbers_cancel_most_of_the_noise():
 
 
 def test_rmse_curves_and_bias_order():
-    eps = np.array([0.1, 0.01])
-    bias = [predicted_error(MDP, POLICY, THETA, 0, e, 1).bias for e in eps]
-    assert 80 < bias[0] / bias[1] < 120                 # O(ε²)
-    pred = predicted_rmse(MDP, POLICY, THETA, 0, eps, 300)
-    meas = measured_rmse(MDP, POLICY, THETA, 0, eps, 300, reps=200, seed=4)
+    steps = np.array([0.1, 0.01])
+    bias = [predicted_error(MDP, POLICY, THETA, 0, h, 1).bias for h in steps]
+    assert 80 < bias[0] / bias[1] < 120                 # O(h²)
+    pred = predicted_rmse(MDP, POLICY, THETA, 0, steps, 300)
+    meas = measured_rmse(MDP, POLICY, THETA, 0, steps, 300, reps=200, seed=4)
     assert np.all(np.abs(meas / pred - 1) < 4 / math.sqrt(2 * 200))

@@ -13,7 +13,7 @@ never raise; for an autograder, write ``assert check_reward_to_go(reward_to_go)`
 check                              chapter  the function it checks
 =================================  =======  ==================================================
 check_trajectory_probability       1        fn(p0, P, pi, states, actions) -> float
-check_finite_difference_gradient   2        fn(f, theta, eps) -> (n_params,)
+check_finite_difference_gradient   2        fn(f, theta, h) -> (n_params,)
 check_softmax_score                3        fn(logits, action) -> (A,)
 check_total_return_estimator       4        fn(scores, rewards, mask) -> (n_params,)
 check_reward_to_go                 5        fn(rewards, mask, gamma) -> (T, N)
