@@ -214,7 +214,7 @@ def test_widget_density_ticks_are_labelled_and_fit_every_state():
 
     w = score_function_explorer(BANDIT, THETA, coordinate=2, n_estimates=500, precompute=False)
     for n in w.sizes:
-        fig = w.draw(n)
+        fig, _alt = w.draw(n)
         fig.canvas.draw()
         left = fig.axes[0]
         labels = [t.get_text() for t in left.get_yticklabels() if t.get_visible()]
@@ -222,6 +222,23 @@ def test_widget_density_ticks_are_labelled_and_fit_every_state():
         box = left.get_tightbbox(fig.canvas.get_renderer())
         assert box.x0 >= 0, f"N = {n}: the density tick labels are cut off"
         plt.close(fig)
+
+
+def test_widget_frames_say_what_they_show():
+    """Each frame's alt text is computed from the numbers that drew it, and reaches the Image."""
+    import matplotlib.pyplot as plt
+
+    w = score_function_explorer(BANDIT, THETA, coordinate=2, sizes=[1, 100], n_estimates=400,
+                                seed=3, precompute=False)
+    fig, alt = w.draw(100)
+    plt.close(fig)
+    last = w.last
+    assert len(alt) >= 12 and not alt.startswith("Figure at")
+    assert "N = 100" in alt and "400 estimates" in alt and "∂J/∂θ₂" in alt
+    assert f"{last['exact']:.3f}" in alt and f"{last['mean']:.3f}" in alt
+    assert f"{last['variance']:.2e}" in alt and f"{last['exact_variance']:.2e}" in alt
+    w.render(1)
+    assert w.images[1].tooltip == alt
 
 
 def test_widget_precompute_draws_every_state():

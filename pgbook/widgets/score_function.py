@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from ..plots import EXACT_COLOR, new_figure
+from ..plots import EXACT_COLOR, SMALL, new_figure
 from ..validate import check_int
 from .core import FigureSlider
 
@@ -86,7 +86,7 @@ def plot_variance_against_n(ax, sizes, variances, single_variance: float, *,
         axis.set_major_locator(LogLocator(base=10, numticks=6))
         axis.set_minor_locator(NullLocator())
         axis.set_major_formatter(FuncFormatter(_plain))
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=SMALL, loc="upper right")
     return ax
 
 
@@ -148,7 +148,10 @@ class ScoreFunctionExplorer:
         self.slider.render(index)
 
     def draw(self, n: int):
-        """The figure for sample size N (no sampling here: the estimates were drawn once)."""
+        """``(figure, alt)`` for sample size N (no sampling here: the estimates were drawn once).
+
+        ``alt`` says what the frame shows, from the numbers that drew it.
+        """
         index = self.sizes.index(n)
         est = self.estimates[index]
         mean, var = float(est.mean()), float(self.variances[index])
@@ -179,7 +182,7 @@ class ScoreFunctionExplorer:
         left.set_title(f"N = {n}: mean {mean:.3f}, exact {self.exact:.3f}", fontsize=10)
         left.xaxis.set_major_locator(MaxNLocator(5))
         left.yaxis.set_major_locator(MaxNLocator(4))
-        left.legend(fontsize=7, loc="upper left")
+        left.legend(fontsize=SMALL, loc="upper left")
 
         plot_variance_against_n(right, self.sizes, self.variances, self.single_variance, current=n)
         right.set_title(f"variance {var:.2e}, exact {exact_var:.2e}", fontsize=10)
@@ -191,7 +194,16 @@ class ScoreFunctionExplorer:
             self._positions = [ax.get_position() for ax in (left, right)]
             fig.set_layout_engine("none")
         left.yaxis.set_major_formatter(FuncFormatter(_plain))
-        return fig
+        return fig, self._alt(n, est.size, mean, var, exact_var)
+
+    def _alt(self, n: int, count: int, mean: float, var: float, exact_var: float) -> str:
+        """The frame's text alternative, from the numbers it plots."""
+        k = str(self.coordinate).translate(_SUBSCRIPTS)
+        return (f"Left: histogram of {count} estimates of ∂J/∂θ{k} at sample size N = {n}, "
+                f"in a window centred on the exact value {self.exact:.3f} (their mean {mean:.3f}), "
+                f"against the normal curve of the central limit theorem. "
+                f"Right: their variance against N on log-log axes, on the exact line Var[g]/N; "
+                f"at N = {n} measured {var:.2e}, exact {exact_var:.2e}.")
 
     def _new_figure(self):
         """The two panels: constrained layout the first time, then the same positions.
