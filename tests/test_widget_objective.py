@@ -59,7 +59,9 @@ def test_widget_n_equal_1_has_no_standard_error():
     st = w.state(0, 0)
     assert np.all(np.isnan(st["standard_errors"]))
     assert np.array_equal(st["estimates"], w.returns[:, 0])
-    w.draw(w.xs[0], 1)   # draws without error bars
+    fig, alt = w.draw(w.xs[0], 1)   # draws without error bars
+    assert alt == w.alt(0, 0) and not alt.startswith("Figure at") and len(alt) >= 12
+    assert fig.axes                  # a matplotlib Figure
 
 
 def test_widget_precompute_draws_every_state():

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..exact import objective, sample_trajectories
 from ..monte_carlo import return_moments
-from ..plots import EXACT_COLOR
+from ..plots import EXACT_COLOR, SMALL
 from ..validate import as_array, check_finite, check_int
 from .core import STATIC_SCALE, FigureGrid, static_build
 
@@ -183,7 +183,7 @@ class ObjectiveExplorer:
         (chosen,) = ax.plot([self.xs[0]], [self.exact[0]], "o", ms=10, mfc="none", mec="C3", mew=1.5)
         vline = ax.axvline(self.xs[0], color="C3", lw=0.8, alpha=0.5)
         ax.set(xlabel=self.axis_label, ylabel="return", ylim=self._ylim(), xlim=self.curve_x[[0, -1]])
-        legend = ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, fontsize=8,
+        legend = ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, fontsize=SMALL,
                            frameon=False, borderaxespad=0.2)
 
         counts = hx.stairs(np.zeros(len(self._bins) - 1), self._bins, fill=True, color="C0",
@@ -197,9 +197,9 @@ class ObjectiveExplorer:
         # ticks at round fractions (0.02, 0.05, 0.1, …), two decimals: no "0.03" at 0.025
         hx.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
         hx.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))
-        hx_legend = hx.legend(fontsize=8, frameon=False, loc="upper left")
+        hx_legend = hx.legend(fontsize=SMALL, frameon=False, loc="upper left")
         # the widest texts any state can have, for the one layout pass
-        hx.set_title(self._histogram_title(-0.25, -00.00, -00.00), fontsize=9)
+        hx.set_title(self._histogram_title(-0.25, -00.00, -00.00), fontsize=SMALL)
         fig.canvas.draw()
         fig.set_layout_engine("none")
 
@@ -238,7 +238,7 @@ class ObjectiveExplorer:
         a["hx"].set_ylim(0, 1.15 * heights.max())
         a["j_line"].set_xdata([st["exact"][i]] * 2)
         a["est_line"].set_xdata([est[i]] * 2)
-        a["hx"].set_title(self._histogram_title(x, st["exact"][i], est[i]), fontsize=9)
+        a["hx"].set_title(self._histogram_title(x, st["exact"][i], est[i]), fontsize=SMALL)
         return st
 
     def png(self, i: int, j: int) -> bytes:
@@ -255,12 +255,15 @@ class ObjectiveExplorer:
         return buffer.getvalue()
 
     def draw(self, x: float, n: int):
-        """The whole figure for control values (x, N), as a matplotlib Figure (e.g. to save it).
+        """The whole figure for control values (x, N) and its text alternative: ``(fig, alt)``.
 
-        Slower than :meth:`png` (everything is redrawn); the widget itself uses :meth:`png`.
+        ``fig`` is a matplotlib Figure (e.g. to save it), ``alt`` the sentence of
+        :meth:`alt` for the same state. Slower than :meth:`png` (everything is
+        redrawn); the widget itself uses :meth:`png`.
         """
         i = int(np.flatnonzero(np.isclose(self.xs, x))[0])
-        self.update(i, self.ns.index(n))
+        j = self.ns.index(n)
+        self.update(i, j)
         for artist in self._dynamic:
             artist.set_animated(False)
         try:
@@ -268,7 +271,7 @@ class ObjectiveExplorer:
         finally:
             for artist in self._dynamic:
                 artist.set_animated(True)
-        return self._fig
+        return self._fig, self.alt(i, j)
 
     def alt(self, i: int, j: int) -> str:
         """The text alternative of state (xs[i], ns[j]): what the figure shows, from its numbers."""
