@@ -157,6 +157,34 @@ def test_normal_curve_from_normal_from_on_and_bars_clear_the_frame():
     assert w.last["normal_curve"] and not np.any(np.isnan(w._artists["curve"].get_ydata()))
 
 
+def test_histogram_has_a_labelled_density_axis_inside_the_figure():
+    """The y-axis says what the bars are (a density: area 1), in every state, and its tick
+    labels fit in the figure, whose layout is solved once for all states."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    w = variance_explorer(MDP, POLICY, THETA, estimators=["total return", "exact Q"],
+                          n_values=(1, 10, 1000), pool_size=20_000, precompute=False)
+    for name in ("total return", "exact Q"):
+        for n in w.n_values:
+            fig = w.draw(name, n)
+            ax = fig.axes[0]
+            assert ax.get_ylabel() == "density"
+            canvas = FigureCanvasAgg(fig)      # as savefig draws it
+            canvas.draw()
+            renderer = canvas.get_renderer()
+            labels = [t for t in ax.get_yticklabels() if t.get_text()]
+            assert len(labels) >= 2
+            width = fig.bbox.width
+            for artist in labels + [ax.yaxis.label]:
+                box = artist.get_window_extent(renderer)
+                assert 0 <= box.x0 and box.x1 <= width, (name, n, artist.get_text())
+            heights = w._artists["hist"].get_data().values
+            edges = w._artists["hist"].get_data().edges
+            inside = heights * np.diff(edges)
+            share_in_view = np.mean((w.last["values"] >= edges[0]) & (w.last["values"] <= edges[-1]))
+            assert np.isclose(inside.sum(), share_in_view)   # the bars are a density
+
+
 def test_input_errors_speak_plainly():
     with pytest.raises(ValueError, match="unknown estimator 'bogus'"):
         variance_explorer(MDP, POLICY, THETA, estimators=["bogus"], precompute=False)

@@ -33,6 +33,7 @@ MEASURE = r"""() => {
     const details = cell.querySelector(':scope > details.hide.above-input');
     const source = cell.querySelector('.cell_input pre');
     if (!details || !source || !/^\s*assert\b/m.test(source.textContent)) continue;
+    if (cell.closest('.solution')) continue;  // inside a closed solution dropdown: not on the reading path
     const out = cell.querySelector(':scope > .cell_output');
     folded.push({first: source.textContent.split('\n')[0],
                  result: out && shown(out) ? out.innerText.trim() : ''});

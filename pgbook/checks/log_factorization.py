@@ -2,10 +2,10 @@
 
 check_total_return_estimator(fn), for
 
-    fn(scores, rewards, mask) -> (P,)
+    fn(scores, rewards, mask) -> (n_params,)
     ĝ = (1/N) Σ_i (Σ_t m_ti ∇log π(a_ti|s_ti)) (Σ_t m_ti r_ti)
 
-with scores (T, N, P) the score ∇_θ log π_θ(a_t|s_t) of step t of episode i,
+with scores (T, N, n_params) the score ∇_θ log π_θ(a_t|s_t) of step t of episode i,
 rewards (T, N), and mask (T, N) bool (m_ti: step t of episode i happened).
 The normaliser is 1/N, the number of episodes: each episode contributes one
 term, its summed score times its whole return R(ξ_i).
@@ -22,10 +22,10 @@ __all__ = ["total_return_estimator", "check_total_return_estimator"]
 
 
 def total_return_estimator(scores, rewards, mask) -> np.ndarray:
-    """(1/N) Σ_i (Σ_t mask·score)(Σ_t mask·r), shape (P,) (reference solution)."""
+    """(1/N) Σ_i (Σ_t mask·score)(Σ_t mask·r), shape (n_params,) (reference solution)."""
     scores, rewards = np.asarray(scores, dtype=float), np.asarray(rewards, dtype=float)
     mask = np.asarray(mask, dtype=bool)
-    summed_scores = (scores * mask[..., None]).sum(axis=0)  # (N, P)
+    summed_scores = (scores * mask[..., None]).sum(axis=0)  # (N, n_params)
     returns = (rewards * mask).sum(axis=0)  # (N,)
     return (summed_scores * returns[:, None]).mean(axis=0)
 
@@ -36,18 +36,18 @@ def _cases() -> list[Case]:
     full3 = np.ones((3, 1), dtype=bool)
     mask_31 = lengths_mask([3, 1], 3)
     cases = [
-        Case("one episode of one step (T = 1, N = 1, P = 1)",
+        Case("one episode of one step (T = 1, N = 1, n_params = 1)",
              (np.array([[[0.5]]]), np.array([[2.0]]), one)),
-        Case("one episode of 3 steps (T = 3, N = 1, P = 1)",
+        Case("one episode of 3 steps (T = 3, N = 1, n_params = 1)",
              (np.array([[[0.5]], [[-1.0]], [[2.0]]]), np.array([[1.0], [0.0], [3.0]]), full3)),
-        Case("two episodes of 3 steps, two parameters (T = 3, N = 2, P = 2)",
+        Case("two episodes of 3 steps, two parameters (T = 3, N = 2, n_params = 2)",
              (np.array([[[1.0, 0.0], [0.5, -0.5]], [[0.0, 1.0], [-1.0, 0.0]], [[2.0, 1.0], [0.0, 0.5]]]),
               np.array([[1.0, 2.0], [0.0, -1.0], [1.0, 1.0]]), np.ones((3, 2), dtype=bool))),
         Case("episodes of lengths 3 and 1 (mask; scores and rewards hold junk where it is False)",
              (junk_outside(np.array([[[1.0], [2.0]], [[0.5], [0.0]], [[-1.0], [0.0]]]), mask_31, -5.0),
               junk_outside(np.array([[1.0, 4.0], [2.0, 0.0], [3.0, 0.0]]), mask_31), mask_31)),
     ]
-    cases.append(Case("five episodes of lengths 4, 2, 1, 3, 4 (T = 4, P = 3)",
+    cases.append(Case("five episodes of lengths 4, 2, 1, 3, 4 (T = 4, n_params = 3)",
                       random_batch(rng, [4, 2, 1, 3, 4], 4, n_params=3)))
     return cases
 

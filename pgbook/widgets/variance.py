@@ -8,18 +8,19 @@ so on a tiny tabular MDP two things are known *exactly*, by enumerating every
 trajectory (:func:`pgbook.exact.exact_moments`):
 
     E[ĝ_N]   = E[g(ξ)] = ∇J(θ)              (for the unbiased estimators)
-    Var[ĝ_N] = Σ / N,   Σ = Cov[g(ξ)]        (P×P, the covariance of one term)
+    Var[ĝ_N] = Σ / N,   Σ = Cov[g(ξ)]        (n_params × n_params, one term's covariance)
 
 The widget puts the measured spread next to those numbers. It draws one pool of
 M trajectories once (a fixed seed), computes each estimator's M terms g(ξ_i)
 once, and forms the N-sample estimates by reshaping: the first ⌊M/N⌋·N terms
-become a (⌊M/N⌋, N, P) array whose mean over axis 1 holds ⌊M/N⌋ independent
+become a (⌊M/N⌋, N, n_params) array whose mean over axis 1 holds ⌊M/N⌋ independent
 estimates ĝ_N. So a state of the widget costs one reshape and one figure, and
 the live kernel and the static book show the same samples.
 
 Controls: the estimator (ToggleButtons; left out when only one is asked for)
 × the sample size N (a slider). Left panel: the histogram of the ⌊M/N⌋
-estimates of one coordinate of ∇J (or of the squared error ‖ĝ_N − ∇J‖²), the
+estimates of one coordinate of ∇J (or of the squared error ‖ĝ_N − ∇J‖²), drawn
+as a density (the y-axis; the bars have total area 1), the
 exact ∇J_k, and, from N = ``normal_from`` on (default 10), the normal curve with
 the exact variance Σ_kk/N: the central limit theorem's large-N limit, which
 would mislead next to the few spikes of N = 1 or 3. Right panel:
@@ -80,13 +81,13 @@ class EstimatorSpec:
     kwargs: dict
 
     def terms(self, batch, policy, theta, gamma: float) -> np.ndarray:
-        """g(ξ_i) for every trajectory of ``batch``, shape (N, P)."""
+        """g(ξ_i) for every trajectory of ``batch``, shape (N, n_params)."""
         kw = {k: v(batch) if callable(v) else v for k, v in self.kwargs.items()}
         kw.setdefault("gamma", gamma)
         return np.asarray(self.estimator(batch, policy, theta, **kw).terms, dtype=float)
 
     def moments(self, mdp, policy, theta) -> Moments:
-        """The exact mean (P,) and covariance Σ (P, P) of one term g(ξ), by enumeration."""
+        """The exact mean (n_params,) and covariance Σ (n_params, n_params) of one term g(ξ)."""
         return exact_moments(self.estimator, mdp, policy, theta, **self.kwargs)
 
 
@@ -142,9 +143,9 @@ def _as_spec(item, mdp, policy, theta) -> EstimatorSpec:
 
 
 def n_sample_estimates(terms, n: int) -> np.ndarray:
-    """⌊M/N⌋ independent N-sample estimates ĝ_N from M per-trajectory terms, shape (⌊M/N⌋, P).
+    """⌊M/N⌋ independent N-sample estimates ĝ_N from M per-trajectory terms, shape (⌊M/N⌋, n_params).
 
-    terms: (M, P), g(ξ_i) for M independent trajectories. The first ⌊M/N⌋·N rows
+    terms: (M, n_params), g(ξ_i) for M independent trajectories. The first ⌊M/N⌋·N rows
     are cut into consecutive groups of N, and each group is averaged:
     ĝ_N^(j) = (1/N) Σ_{i<N} g(ξ_{jN+i}). No trajectory is used twice.
     """
@@ -160,9 +161,9 @@ class VarianceExplorer:
     """The variance explorer (see the module docstring). Build it with :func:`variance_explorer`.
 
     Attributes for chapters and tests:
-      exact_gradient  ∇J(θ), (P,), by dynamic programming
+      exact_gradient  ∇J(θ), (n_params,), by dynamic programming
       specs           the EstimatorSpec of each estimator, in control order
-      terms[name]     g(ξ_i) on the pool, (M, P)
+      terms[name]     g(ξ_i) on the pool, (M, n_params)
       moments[name]   exact mean and covariance Σ of g(ξ), by enumeration
       coordinate      the index k shown, or "error" for ‖ĝ_N − ∇J‖²
       last            the numbers of the last figure drawn: estimator, n, values (the
@@ -203,7 +204,7 @@ class VarianceExplorer:
         self.pool = sample_trajectories(mdp, policy, theta, pool_size, np.random.default_rng(seed))
         self.terms = {s.name: s.terms(self.pool, policy, theta, mdp.gamma) for s in self.specs}
         self.moments = {s.name: s.moments(mdp, policy, theta) for s in self.specs}
-        self._estimates = {}  # (name, N) -> (⌊M/N⌋, P), filled as states are drawn
+        self._estimates = {}  # (name, N) -> (⌊M/N⌋, n_params), filled as states are drawn
         self._xlims = {}  # N -> the x range shared by the estimators
         self.last: dict = {}
         self.figure = None  # made on the first draw, then reused by every state
@@ -225,7 +226,7 @@ class VarianceExplorer:
 
     # ---------------------------------------------------------------- numbers
     def estimates(self, name: str, n: int) -> np.ndarray:
-        """The ⌊M/N⌋ estimates ĝ_N of estimator ``name`` from the pool, (⌊M/N⌋, P), cached."""
+        """The ⌊M/N⌋ estimates ĝ_N of estimator ``name`` from the pool, (⌊M/N⌋, n_params), cached."""
         key = (name, n)
         if key not in self._estimates:
             self._estimates[key] = n_sample_estimates(self.terms[name], n)
@@ -283,6 +284,7 @@ class VarianceExplorer:
         are the same for every state, so its ticks never change width.
         """
         from matplotlib.figure import Figure
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
 
         k = self.coordinate
         fig = Figure(figsize=(8.0, 3.0), layout="constrained")
@@ -302,7 +304,11 @@ class VarianceExplorer:
             a["exact"] = mark_exact(ax, 0.0, label=rf"exact $\partial J/\partial\theta_{{{k}}}$")
             ax.set_xlabel(rf"estimate of $\partial J/\partial\theta_{{{k}}}$")
             ax_var.set_title(rf"variance $\Sigma_{{{k}{k}}}/N$", fontsize=10)
-        ax.set_yticks([])
+        # a density: the bars have total area 1, like the normal curve beside them
+        ax.set_ylabel("density", fontsize=9)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+        ax.tick_params(axis="y", labelsize=8)
         a["legend"] = ax.legend(fontsize=7, loc="upper left", frameon=False)
         a["title"] = ax.set_title(" ", fontsize=10)
         a["text"] = ax.text(0.98, 0.97, " \n ", transform=ax.transAxes, ha="right", va="top",
@@ -321,6 +327,9 @@ class VarianceExplorer:
         ax_var.minorticks_off()  # log axes' minor ticks cost a third of the drawing time
         ax_var.set_xlabel("N (trajectories per estimate)")
         a["legend_var"] = ax_var.legend(fontsize=7, frameon=False, loc="upper right")
+        # the layout is solved once, so leave room for the widest density ticks
+        # a state may need ("0.025", five characters)
+        ax.set_ylim(0, 0.03)
         fig.draw_without_rendering()      # solve the constrained layout once ...
         fig.set_layout_engine("none")     # ... and keep it
         self.figure = fig
