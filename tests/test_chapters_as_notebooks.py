@@ -38,12 +38,18 @@ def test_no_notebook_outputs_in_git():
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_reference_bodies_are_hidden_in_the_built_book(path):
-    """A code cell holding a reference solution (### BEGIN SOLUTION) is tagged hide-input,
-    so the built book folds it away like the solution dropdowns."""
+def test_code_exercises_follow_the_page_convention(path):
+    """A code exercise's cell (### BEGIN SOLUTION in its body) is not folded: the page shows
+    it as the student's stub (_ext/exercise_cells.py), with the reference in the solution
+    dropdown; a generic fold would reveal the reference unlabelled. The next code cell is
+    its check, tagged exercise-check, whose "passed" output moves into the solution."""
     notebook = jupytext.read(path)
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
-            assert "hide-input" in cell.metadata.get("tags", []), (
-                f"{path.name}: a cell with a reference solution is not tagged hide-input:\n{cell.source[:200]}"
-            )
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    for i, cell in enumerate(code):
+        if "### BEGIN SOLUTION" not in cell.source:
+            continue
+        tags = cell.metadata.get("tags", [])
+        assert not {"hide-input", "hide-cell"} & set(tags), (
+            f"{path.name}: an exercise cell is folded, which would show its reference:\n{cell.source[:200]}")
+        assert i + 1 < len(code) and "exercise-check" in code[i + 1].metadata.get("tags", []), (
+            f"{path.name}: the cell after an exercise is not its check tagged exercise-check:\n{cell.source[:200]}")
