@@ -86,6 +86,8 @@ def rewrite_state(state: dict, prefix: str, frames: Path, where: str) -> int:
         if buffer is None:
             continue  # a frame never drawn (cannot happen in a static build): leave it
         png = base64.b64decode(buffer["data"])
+        if not png:
+            continue  # an Image with nothing drawn in it (a live-only panel): nothing to move
         # pgbook.widgets.core writes the text alternative into the Image's tooltip;
         # an output cached before it did gets FALLBACK_ALT, which the accessibility
         # test refuses, so it cannot reach a finished book unnoticed.

@@ -62,14 +62,14 @@ ESTIMATORS = (
 
 # ------------------------------------------------------------------- causality
 def score_reward_terms(batch: Batch, policy, theta) -> np.ndarray:
-    """The pairs ∇log π_θ(a_t|s_t) · r_t' of every trajectory, shape (N, T, T, P).
+    """The pairs ∇log π_θ(a_t|s_t) · r_t' of every trajectory, shape (N, T, T, n_params).
 
     ``terms[i, t, t2]`` is ∇log π_θ(a_t|s_t) r_t2 for trajectory i (undiscounted).
     Summing over t and t2 gives the total-return term of trajectory i; summing
     over t2 ≥ t only gives its reward-to-go term. Weighted by P_θ(ξ) (exact) or
     averaged (sampled) over i, entry [t, t2] is E[∇log π_θ(a_t|s_t) r_t2].
     """
-    psi = estimators.scores(batch, policy, theta)  # (T, N, P), zero on masked steps
+    psi = estimators.scores(batch, policy, theta)  # (T, N, n_params), zero on masked steps
     rewards = batch.rewards * batch.mask  # (T, N)
     return np.einsum("tnp,un->ntup", psi, rewards)
 
@@ -82,12 +82,12 @@ def conditional_reward_to_go(enum: exact.Enumeration, n_states: int, n_actions: 
     with G_t = Σ_{t'≥t} γ^{t'−t} r_t'. NaN where P(s_t = s, a_t = a) = 0 (the
     condition cannot happen, so the conditional mean is undefined there).
     """
-    G = estimators.reward_to_go(enum.rewards.T, None, enum.gamma).T  # (K, T)
-    K, T = G.shape
-    pair = enum.states * n_actions + enum.actions  # (K, T) flat (s, a)
+    G = estimators.reward_to_go(enum.rewards.T, None, enum.gamma).T  # (|Ξ|, T)
+    n_traj, T = G.shape
+    pair = enum.states * n_actions + enum.actions  # (|Ξ|, T) flat (s, a)
     index = (np.arange(T) * n_states * n_actions + pair).ravel()  # flat (t, s, a)
     size = T * n_states * n_actions
-    w = np.broadcast_to(enum.probs[:, None], (K, T)).ravel()
+    w = np.broadcast_to(enum.probs[:, None], (n_traj, T)).ravel()
     mass = np.bincount(index, weights=w, minlength=size)
     total = np.bincount(index, weights=w * G.ravel(), minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -161,7 +161,7 @@ def estimate(name: str, batch: Batch, mdp: TabularMDP, policy, theta,
 
 
 def estimator_moments(name: str, mdp: TabularMDP, policy, theta) -> exact.Moments:
-    """Exact mean (P,) and covariance (P, P) of one trajectory's term of estimator ``name``.
+    """Exact mean (n_params,) and covariance (n_params, n_params) of one term of estimator ``name``.
 
     By enumeration of every trajectory (:func:`pgbook.exact.exact_moments`):
     mean = Σ_ξ P_θ(ξ) g(ξ), cov = Σ_ξ P_θ(ξ) (g − mean)(g − mean)ᵀ. Tiny MDPs only.
@@ -207,8 +207,8 @@ def variance_table(mdp: TabularMDP, policy, theta, n: int, rng, names=ESTIMATORS
 class ExactCurve:
     """REINFORCE on a tabular MDP, measured exactly.
 
-    objective:   (K+1,) J(θ_k) for k = 0..K, exact (θ_0 first, then after each step)
-    mean_return: (K,)   the mean sampled return of batch k (what a model-free learner sees)
+    objective:   (M+1,) J(θ_k) for k = 0..M, exact (θ_0 first, then after each step)
+    mean_return: (M,)   the mean sampled return of batch k (what a model-free learner sees)
     theta:       (n_params,) θ_K, the last parameters
     """
 
@@ -218,7 +218,7 @@ class ExactCurve:
 
     @property
     def iterations(self) -> int:
-        """K, the number of steps taken."""
+        """M, the number of steps taken."""
         return len(self.mean_return)
 
 

@@ -6,6 +6,8 @@
   exact J of its parameters.
 * Training runs: deterministic for a seed, cached by their settings, and a
   callback returning False stops them.
+* Static page: the widget holds the grid only (the live panel is made on first
+  use), and each frame's text alternative states the runs it shows.
 * Live kernel (nbclient): moving the grid's controls draws the new state from
   runs with the new (α, N); ``run`` redraws the live figure at least once per
   iteration and keeps earlier runs overlaid; the Stop button stops a run
@@ -168,6 +170,33 @@ def test_comparison_figure_has_one_line_per_estimator():
     mdp = gridworld(size=3, horizon=8)
     fig = lc.draw_comparison(mdp, 0.5, 2, budget=5)
     assert len(fig.axes[0].lines) == len(lc.TABULAR_ESTIMATORS)
+
+
+def test_static_widget_holds_no_live_panel_and_describes_its_frames():
+    """A static page shows the grid only: no empty live image, no buttons without a kernel.
+
+    (An empty Image in the saved widget state is not a PNG, and _ext/widget_frames.py
+    refuses it.) Each grid frame's text alternative states the runs' final values.
+    """
+    import ipywidgets as widgets
+
+    def shown(widget):
+        yield widget
+        for child in getattr(widget, "children", ()):
+            yield from shown(child)
+
+    mdp = gridworld(size=3, horizon=8)
+    w = lc.learning_curves(mdp, precompute=True, live=False, budget=4,
+                           learning_rates=[0.5], batch_sizes=[2])
+    made = list(shown(w.widget))
+    images = [m for m in made if isinstance(m, widgets.Image)]
+    assert w._panel is None and not any(isinstance(m, widgets.Button) for m in made)
+    assert len(images) == 1 and images[0].value[:8] == b"\x89PNG\r\n\x1a\n"
+    runs = w.last_drawn[1]
+    for run in runs:
+        assert f"{run.estimator} {run.y[-1]:.1f}" in images[0].tooltip
+    assert "α = 0.5, N = 2" in images[0].tooltip
+    assert w.run_button.description == "Run" and w._panel is not None  # made on first use
 
 
 # ------------------------------------------------------------- live kernel

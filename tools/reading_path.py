@@ -19,7 +19,7 @@ MEASURE = r"""() => {
   let code = 0;
   const asserts = [], referenceShown = [];
   for (const pre of main.querySelectorAll('pre')) {
-    if (pre.closest('.cell_output, .output') || !shown(pre)) continue;
+    if (pre.closest('.cell_output, .output') || !shown(pre) || !pre.innerText.trim()) continue;
     const lines = pre.innerText.replace(/\n+$/, '').split('\n');
     code += lines.length;
     for (const line of lines) {

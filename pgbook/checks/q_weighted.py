@@ -10,10 +10,10 @@ r_t itself: the action a_t earns the reward of its own step.
 
 check_baseline_estimator(fn), for
 
-    fn(scores, rewards, mask, baseline) -> (P,)
+    fn(scores, rewards, mask, baseline) -> (n_params,)
     ĝ = (1/N) Σ_i Σ_t m_ti ∇log π(a_ti|s_ti) (G_ti − b_t)
 
-with scores (T, N, P), rewards (T, N), mask (T, N) bool, baseline (T,), and
+with scores (T, N, n_params), rewards (T, N), mask (T, N) bool, baseline (T,), and
 G the undiscounted reward-to-go (γ = 1).
 """
 
@@ -35,7 +35,7 @@ def reward_to_go(rewards, mask, gamma) -> np.ndarray:
 
 
 def baseline_estimator(scores, rewards, mask, baseline) -> np.ndarray:
-    """(1/N) Σ_i Σ_t mask·score_t (G_t − b_t), shape (P,) (reference solution)."""
+    """(1/N) Σ_i Σ_t mask·score_t (G_t − b_t), shape (n_params,) (reference solution)."""
     scores = np.asarray(scores, dtype=float)
     mask = np.asarray(mask, dtype=bool)
     advantage = (reward_to_go(rewards, mask, 1.0) - np.asarray(baseline, dtype=float)[:, None]) * mask
@@ -117,7 +117,7 @@ def _baseline_cases() -> list[Case]:
     mask_31 = lengths_mask([3, 1], 3)
     big = random_batch(rng, [5, 2, 4, 1], 5, n_params=3)
     return [
-        Case("one episode of one step (T = 1, N = 1, P = 1), baseline 0",
+        Case("one episode of one step (T = 1, N = 1, n_params = 1), baseline 0",
              (np.array([[[0.5]]]), np.array([[2.0]]), np.ones((1, 1), dtype=bool), np.array([0.0]))),
         Case("one episode of 3 steps, constant baseline b_t = 1",
              (np.array([[[0.5]], [[-1.0]], [[2.0]]]), np.array([[1.0], [0.0], [3.0]]),
@@ -130,7 +130,7 @@ def _baseline_cases() -> list[Case]:
              (junk_outside(np.array([[[1.0], [2.0]], [[0.5], [0.0]], [[-1.0], [0.0]]]), mask_31, -5.0),
               junk_outside(np.array([[1.0, 4.0], [2.0, 0.0], [3.0, 0.0]]), mask_31), mask_31,
               np.array([0.5, 1.0, 1.5]))),
-        Case("four episodes of lengths 5, 2, 4 and 1 (T = 5, P = 3), baseline b_t = [2, 1.5, 1, 0.5, 0]",
+        Case("four episodes of lengths 5, 2, 4 and 1 (T = 5, n_params = 3), baseline b_t = [2, 1.5, 1, 0.5, 0]",
              big + (np.array([2.0, 1.5, 1.0, 0.5, 0.0]),)),
     ]
 

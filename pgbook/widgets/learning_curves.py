@@ -20,7 +20,8 @@ Two kinds of environment:
   a linear softmax policy and Adam(α); the curve is the mean return of each
   batch against the environment steps used so far, up to ``budget`` steps.
   No oracle: the only baseline is the leave-one-out *batch baseline*
-  (``"reward-to-go, batch baseline"``), an estimate of the time baseline;
+  (``"reward-to-go, batch baseline"``), an estimate of
+  E[G_t | the episode is still running at step t];
 * a :class:`pgbook.mdp.TabularMDP` (e.g. ``pgbook.envs.gridworld()``):
   :func:`pgbook.variance_reduction.tabular_reinforce` with a tabular softmax
   and plain gradient ascent θ ← θ + α ĝ; the curve is the *exact* J(θ_k) after
@@ -67,15 +68,19 @@ __all__ = [
 ]
 
 #: What REINFORCE can use on a gymnasium env (no oracle there). The *batch
-#: baseline* is the mean reward-to-go at step t of the *other* episodes of the
-#: batch (leave-one-out, ``pgbook.train.baseline_values``): an estimate of the
-#: time baseline E[G_t], which is what "reward-to-go, time baseline" means on
-#: a tabular MDP (exact, from the oracle).
+#: baseline* of episode i at step t is the mean reward-to-go G_t of the *other*
+#: episodes of the batch still running at step t (leave-one-out,
+#: ``pgbook.train.baseline_values``). It estimates E[G_t | the episode is still
+#: running at step t], not the time baseline E[G_t] of a tabular MDP
+#: ("reward-to-go, time baseline", exact from the oracle), which also counts
+#: episodes that ended before t with G_t = 0; the two agree when every episode
+#: runs all T steps.
 CARTPOLE_ESTIMATORS = ("total return", "reward-to-go", "reward-to-go, batch baseline")
 #: Old names still accepted on a gymnasium env (scripts written before the rename).
 _GYM_ALIASES = {"reward-to-go, time baseline": "reward-to-go, batch baseline"}
-#: On a tabular MDP the oracle supplies Q_t, V_t and b_t exactly: every name of
-#: ``pgbook.variance_reduction.ESTIMATORS`` works; these are shown by default.
+#: The estimators shown by default on a tabular MDP. There the oracle supplies
+#: Q_t, V_t and b_t exactly, so every name of
+#: ``pgbook.variance_reduction.ESTIMATORS`` works.
 TABULAR_ESTIMATORS = ("total return", "reward-to-go", "reward-to-go, state-value baseline",
                       "exact Q", "exact advantage")
 
@@ -88,7 +93,7 @@ _CACHE: dict = {}
 class Run:
     """One REINFORCE run and its learning curve.
 
-    x: env steps so far (gymnasium) or the iteration k = 0..K (tabular)
+    x: env steps so far (gymnasium) or the iteration k = 0..M (tabular)
     y: the batch mean return (gymnasium) or the exact J(θ_k) (tabular)
     """
 
@@ -284,7 +289,7 @@ class LiveFigure:
 
     Redrawn after every training iteration, so it is built for speed: the
     constrained layout is computed once, with the y range fixed to the range
-    returns can take (:func:`_return_range`) so no label ever changes width,
+    returns can take (``_return_range``) so no label ever changes width,
     then frozen; an update only moves line data, rescales x, and saves a PNG.
     """
 
@@ -345,6 +350,10 @@ class LearningCurves:
     runs of the grid figure drawn last), ``estimator_control``, ``run_button``,
     ``stop_button``, ``clear_button``, ``live_image``, ``runs`` (the live runs
     overlaid), ``n_draws`` (live redraws so far), ``running``.
+
+    The live panel's widgets are made when the panel is shown, or when one of
+    them is first used. A static page therefore holds only what it shows: no
+    empty image, no buttons that could not work without a kernel.
     """
 
     def __init__(self, env="CartPole-v1", learning_rates=None, batch_sizes=None, estimators=None,
@@ -373,31 +382,64 @@ class LearningCurves:
         self._figure = None  # the LiveFigure, made on the first redraw
         self._stop = threading.Event()
         self._thread = None
-        self.estimator_control = make_control(list(self.estimators), "estimator", 0, "toggle")
-        self.run_button = widgets.Button(description="Run", icon="play", button_style="success")
-        self.stop_button = widgets.Button(description="Stop", icon="stop", button_style="danger",
-                                          disabled=True)
-        self.clear_button = widgets.Button(description="Clear", icon="trash")
-        self.status = widgets.Label("Choose α and N above, an estimator here, then Run.")
-        self.live_image = widgets.Image(format="png")
-        self.run_button.on_click(lambda _b: self.start())
-        self.stop_button.on_click(lambda _b: self.stop())
-        self.clear_button.on_click(lambda _b: self.clear())
-        self.live = widgets.VBox([
-            widgets.HTML("<b>Train your own</b> (runs in this kernel; each run stays in the figure)"),
-            self.estimator_control,
-            widgets.HBox([self.run_button, self.stop_button, self.clear_button]),
-            self.status, self.live_image,
-        ])
+        self._panel: dict | None = None  # the live panel's widgets, made by _live_panel
         show_live = (not static_build()) if live is None else live
         self.widget = widgets.VBox([self.grid.widget] + ([self.live] if show_live else []))
 
+    def _live_panel(self) -> dict:
+        """The live panel's widgets by name, made on first use (see the class docstring)."""
+        if self._panel is None:
+            run_button = widgets.Button(description="Run", icon="play", button_style="success")
+            stop_button = widgets.Button(description="Stop", icon="stop", button_style="danger",
+                                         disabled=True)
+            clear_button = widgets.Button(description="Clear", icon="trash")
+            run_button.on_click(lambda _b: self.start())
+            stop_button.on_click(lambda _b: self.stop())
+            clear_button.on_click(lambda _b: self.clear())
+            panel = {
+                "estimator_control": make_control(list(self.estimators), "estimator", 0, "toggle"),
+                "run_button": run_button, "stop_button": stop_button, "clear_button": clear_button,
+                "status": widgets.Label("Choose α and N above, an estimator here, then Run."),
+                "live_image": widgets.Image(format="png"),
+            }
+            panel["live"] = widgets.VBox([
+                widgets.HTML("<b>Train your own</b> (runs in this kernel; each run stays in the figure)"),
+                panel["estimator_control"],
+                widgets.HBox([run_button, stop_button, clear_button]),
+                panel["status"], panel["live_image"],
+            ])
+            self._panel = panel
+        return self._panel
+
+    live = property(lambda self: self._live_panel()["live"],
+                    doc="The live panel, a VBox of the widgets below.")
+    estimator_control = property(lambda self: self._live_panel()["estimator_control"],
+                                 doc="The live panel's choice of estimator.")
+    run_button = property(lambda self: self._live_panel()["run_button"],
+                          doc="The button that starts a run in the background.")
+    stop_button = property(lambda self: self._live_panel()["stop_button"],
+                           doc="The button that stops the run after its current iteration.")
+    clear_button = property(lambda self: self._live_panel()["clear_button"],
+                            doc="The button that forgets the live runs.")
+    status = property(lambda self: self._live_panel()["status"],
+                      doc="The live panel's status line.")
+    live_image = property(lambda self: self._live_panel()["live_image"],
+                          doc="The live figure, a PNG redrawn after every iteration.")
+
     # -- the grid
-    def _draw_cell(self, lr, batch) -> Figure:
+    def _draw_cell(self, lr, batch) -> tuple[Figure, str]:
+        """The grid's figure at (α, N), and its text alternative from the same runs."""
         fig = draw_comparison(self.env, lr, batch, self.estimators, budget=self.budget)
-        self.last_drawn = ((lr, batch), [train(self.env, name, lr, batch, 0, self.budget)
-                                         for name in self.estimators])
-        return fig
+        runs = [train(self.env, name, lr, batch, 0, self.budget) for name in self.estimators]
+        self.last_drawn = ((lr, batch), runs)
+        if self.tabular:
+            where = f"exact J(θ) after {runs[0].iterations} iterations of gradient ascent"
+        else:
+            where = f"mean return of the last batch, after {self.budget:,} steps with Adam"
+        ends = "; ".join(f"{run.estimator} {run.y[-1]:.1f}" for run in runs)
+        alt = (f"Learning curves of {len(runs)} estimators at α = {lr:g}, N = {batch} "
+               f"episodes per batch, seed 0. {where[0].upper() + where[1:]}: {ends}.")
+        return fig, alt
 
     # -- the live panel
     @property
