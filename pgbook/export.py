@@ -3,9 +3,7 @@
     pgbook export --edition student    --out DIR [--chapters NAME ...] [--force] [--book BOOK]
     pgbook export --edition instructor --out DIR [--chapters NAME ...] [--force] [--book BOOK]
 
-Convention for exercises in the chapter sources
------------------------------------------------
-Chapters are MyST Markdown notebooks (a jupytext header with a kernelspec).
+**Convention for exercises in the chapter sources.** Chapters are MyST Markdown notebooks (a jupytext header with a kernelspec).
 
 * An exercise is a sphinx-exercise ``{exercise}`` directive with a ``:label:``,
   followed by its solution between the markers::
@@ -21,8 +19,9 @@ Chapters are MyST Markdown notebooks (a jupytext header with a kernelspec).
   code cells, the markers included) is solution. The student edition removes
   it entirely. Where the exercise has no stubbed code cell (a derivation, an
   experiment), it leaves one markdown cell ``YOUR ANSWER HERE`` in its place,
-  where the student writes (nbgrader's placeholder for written answers). A one-piece ``{solution}`` directive is removed the
-  same way (it cannot hold code cells, so prefer the start/end pair).
+  where the student writes (nbgrader's placeholder for written answers). A
+  one-piece ``{solution}`` directive is removed the same way (it cannot hold
+  code cells, so prefer the start/end pair).
 
 * A code exercise has, *before* its solution block and outside it, a code cell
   holding the student's function, with the reference body between nbgrader's
@@ -49,14 +48,19 @@ Chapters are MyST Markdown notebooks (a jupytext header with a kernelspec).
 
 The instructor edition keeps everything: solutions, markers and tags.
 
-What is written
----------------
-For each chapter listed in ``_toc.yml`` that is a notebook (pages without a
+**Plain Markdown.** Both editions turn the chapters' MyST into the Markdown
+Jupyter renders (:func:`plain_markdown`): an ``{exercise}`` becomes a bold
+heading, ``{eq}`` and ``{prf:ref}`` become their text, a dropdown a folded
+``<details>`` block. The book's build writes each chapter's student edition the
+same way, for the download menu of the chapter's page, with the numbers and
+glued values of the build filled in.
+
+**What is written.** For each chapter listed in ``_toc.yml`` that is a notebook (pages without a
 kernelspec, such as the references, are skipped), ``DIR/<name>.ipynb`` with no
 outputs, where ``<name>`` is the source's file name without ``.md``; and
 ``DIR/README.md``, saying how to run them. Nothing else is copied: the notebooks
-``import pgbook``, which the student installs (``pip install -e <the book's
-repository>``).
+``import pgbook``, which the student installs (the wheel the built book serves,
+or ``pip install -e <the book's repository>``).
 
 Export first converts every chapter in memory, then checks that no file it
 would write exists (unless ``force``), and only then writes. A refusal, a bad
@@ -73,6 +77,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 __all__ = [
     "EDITIONS",
@@ -82,6 +87,10 @@ __all__ = [
     "chapter_notebook",
     "student_notebook",
     "stub_solution_regions",
+    "is_notebook",
+    "plain_markdown",
+    "plain_notebook",
+    "edition_notebook",
     "export",
 ]
 
@@ -160,7 +169,8 @@ def _source_path(root: Path, entry: str) -> Path | None:
     return None
 
 
-def _is_notebook(path: Path) -> bool:
+def is_notebook(path: Path) -> bool:
+    """True if ``path`` is a notebook: an ``.ipynb``, or a MyST ``.md`` whose header has a kernelspec."""
     if path.suffix == ".ipynb":
         return True
     text = path.read_text(encoding="utf-8")
@@ -178,7 +188,7 @@ def toc_chapters(root: Path) -> dict[str, Path]:
     chapters: dict[str, Path] = {}
     for entry in _toc_files(root):
         path = _source_path(root, entry)
-        if path is None or not _is_notebook(path):
+        if path is None or not is_notebook(path):
             continue
         if path.stem in chapters:
             raise ExportError(f"two chapters are named {path.stem!r}: {chapters[path.stem]} and {path}")
@@ -397,6 +407,304 @@ def _finish(notebook, name: str, edition: str, source: Path, root: Path):
     return notebook
 
 
+# ------------------------------------------------- MyST to plain Markdown
+
+#: What a resolver is given, and what it answers. ``resolve(kind, target)``
+#: returns the text the built book shows for a reference, or None when it cannot
+#: tell (then the plain form below is used). ``kind`` is a role name as written
+#: (``"eq"``, ``"prf:ref"``, ``"ref"``, ``"numref"``, ``"doc"``, ``"cite:p"``,
+#: ``"glue:text"``, ...) or, for a numbered block's own heading, the directive's
+#: name (``"prf:theorem"``, ``"exercise"``, ``"math"``), with its label as target.
+Resolver = Callable[[str, str], "str | None"]
+
+_ADMONITIONS = ("admonition", "note", "tip", "hint", "important", "warning", "caution",
+                "attention", "danger", "error", "seealso")
+_DROP = ("bibliography", "toctree", "tableofcontents", "contents", "glossary")
+_CODE = ("code-block", "code", "sourcecode", "code-cell")
+_ROLE_OR_CODE_OR_LINK = re.compile(
+    r"\{(?P<role>[A-Za-z][\w:.+-]*)\}(?P<rticks>`+)(?P<rtext>.+?)(?P=rticks)(?!`)"
+    r"|(?P<cticks>`+).+?(?P=cticks)(?!`)"
+    r"|(?P<bang>!?)\[(?P<ltext>[^\]\n]*)\]\((?P<url>[^()\s]*)(?P<ltitle>\s+\"[^\"]*\")?\)",
+    re.DOTALL,
+)
+_TARGET = re.compile(r"^\s*\((?P<label>[^()\s]+)\)=\s*$")
+_COMMENT = re.compile(r"^\s*%")
+_LABELLED_DOLLARS = re.compile(r"^(?P<body>.*?)\$\$\s*\((?P<label>[^()\s]+)\)\s*$")
+_EXPLICIT = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+
+
+def _titled(text: str) -> tuple[str | None, str]:
+    """(explicit title or None, target) of a role's text: ``title <target>`` or ``target``."""
+    match = _EXPLICIT.match(text.strip())
+    if match and match["title"]:
+        return match["title"], match["target"].strip()
+    return None, text.strip()
+
+
+def _short(target: str) -> str:
+    """A Python object's name as a role shows it: ``~a.b.c`` → ``c``; ``.c`` → ``c``."""
+    if target.startswith("~"):
+        return target[1:].rsplit(".", 1)[-1]
+    return target.lstrip(".!")
+
+
+class _Plain:
+    """Turns the MyST of one markdown cell into the Markdown Jupyter renders."""
+
+    def __init__(self, resolve: Resolver | None, notebooks):
+        self.resolve = resolve or (lambda kind, target: None)
+        self.notebooks = set(notebooks or ())
+
+    def _lookup(self, kind: str, target: str) -> str | None:
+        try:
+            found = self.resolve(kind, target)
+        except Exception:  # a resolver that fails must not lose the page: use the plain form
+            return None
+        return found.strip() if isinstance(found, str) and found.strip() else None
+
+    # ---------------------------------------------------------------- inline
+    def role(self, name: str, text: str) -> str:
+        title, target = _titled(text)
+        name = name.lower()
+        if name in ("math",):
+            return f"${text}$"
+        if name.startswith("glue"):
+            key = text.strip()
+            value = self._lookup(name, key)
+            if value is None:
+                shown = key.split("::")[-1]
+                shown = shown.rsplit(":", 1)[0] if name == "glue:text" else shown
+                return f"`{shown}`"
+            return f"${value}$" if name == "glue:math" else value
+        if name in ("eq",):
+            return self._lookup("eq", target) or f"({target})"
+        if name in ("prf:ref", "ref", "numref", "doc", "term", "any", "std:ref", "std:doc"):
+            if title is not None and name != "numref":
+                return title
+            found = self._lookup(name, target)
+            if found:
+                return found
+            return title or (target.rsplit("/", 1)[-1] if name == "doc" else target)
+        if name.startswith("cite"):
+            return self._lookup(name, target) or "[" + ", ".join(k.strip() for k in target.split(",")) + "]"
+        if name.startswith("py:") or name in ("func", "class", "meth", "mod", "attr", "data", "obj", "exc"):
+            return f"`{title if title is not None else _short(target)}`"
+        if name in ("sub", "sup", "kbd", "abbr"):
+            tag = {"abbr": "abbr"}.get(name, name)
+            return f"<{tag}>{title or target}</{tag}>"
+        if name in ("download",):
+            return title or target
+        return title or target  # any other role: its text
+
+    def link(self, bang: str, text: str, url: str, title: str) -> str:
+        if bang or re.match(r"^[a-z][a-z0-9+.-]*:", url, re.IGNORECASE):
+            return f"{bang}[{text}]({url}{title or ''})"  # an image, or a link to another site
+        path, _, fragment = url.partition("#")
+        stem = Path(path).stem if path.endswith((".md", ".ipynb")) else (Path(path).name if path else "")
+        if path and stem in self.notebooks:
+            return f"[{text or stem}]({stem}.ipynb)"
+        if not path and fragment and not text:
+            return self._lookup("ref", fragment) or fragment
+        return text or self._lookup("doc", path) or stem or fragment
+
+    def inline(self, text: str) -> str:
+        def replace(match: re.Match) -> str:
+            if match["role"]:
+                return self.role(match["role"], match["rtext"])
+            if match["cticks"]:
+                return match[0]
+            return self.link(match["bang"], match["ltext"], match["url"], match["ltitle"])
+
+        return _ROLE_OR_CODE_OR_LINK.sub(replace, text)
+
+    # ---------------------------------------------------------------- blocks
+    def convert(self, text: str) -> str:
+        out = self.block(text.split("\n"))
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
+
+    def block(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        prose: list[str] = []
+
+        def flush():
+            if prose:
+                out.extend(self.inline("\n".join(prose)).split("\n"))
+                prose.clear()
+
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            opening = _opening(line)
+            if opening is not None:
+                fence, name, argument = opening
+                closing = _Fence(fence[0], len(fence), literal=True)
+                end = i + 1
+                while end < len(lines) and not _closes(lines[end], closing):
+                    end += 1
+                body = lines[i + 1:end]
+                indent = line[: len(line) - len(line.lstrip())]
+                flush()
+                if name is None:  # a code block: every line kept as written
+                    out.extend(lines[i:end + 1])
+                else:
+                    out.extend(self.directive(name, argument, body, indent, fence))
+                i = end + 1
+                continue
+            if _TARGET.match(line) or _COMMENT.match(line):
+                i += 1
+                continue
+            labelled = _LABELLED_DOLLARS.match(line)
+            if labelled and "$$" in "\n".join(prose + [labelled["body"]]):
+                tag = self._tag(labelled["label"])
+                prose.append(labelled["body"] + (tag + " " if tag else "") + "$$")
+                i += 1
+                continue
+            prose.append(line)
+            i += 1
+        flush()
+        return out
+
+    def _tag(self, label: str) -> str:
+        number = self._lookup("eq", label)
+        return f"\\tag{{{number.strip('()')}}}" if number else ""
+
+    @staticmethod
+    def _options(body: list[str]) -> tuple[dict[str, str], list[str]]:
+        """A directive's ``:key: value`` (or YAML ``---``) options, and the rest of its body."""
+        options: dict[str, str] = {}
+        rest = list(body)
+        if rest and rest[0].strip() == "---":
+            end = next((k for k in range(1, len(rest)) if rest[k].strip() == "---"), None)
+            if end is not None:
+                for raw in rest[1:end]:
+                    key, _, value = raw.strip().partition(":")
+                    options[key.strip()] = value.strip()
+                rest = rest[end + 1:]
+        while rest and re.match(r"^\s*:[\w-]+:", rest[0]):
+            key, _, value = rest.pop(0).strip()[1:].partition(":")
+            options[key] = value.strip()
+        return options, rest
+
+    def directive(self, name: str, argument: str, body: list[str], indent: str, fence: str) -> list[str]:
+        options, content = self._options(body)
+        content = [line[len(indent):] if line.startswith(indent) else line.lstrip() for line in content]
+        while content and not content[0].strip():
+            content.pop(0)
+        while content and not content[-1].strip():
+            content.pop()
+        label = options.get("label", "")
+        title = self.inline(argument) if argument else ""
+        classes = options.get("class", "").split()
+        inner = self.block(content)
+
+        def indented(lines):
+            return [indent + line if line.strip() else "" for line in lines]
+
+        def heading(kind: str, fallback: str) -> str:
+            number = self._lookup(kind, label) if label and "nonumber" not in options else None
+            shown = number or fallback
+            return f"**{shown}**" + (f" ({title})" if title else "")
+
+        if name == "math":
+            tag = self._tag(label) if label and not re.search(r"\\tag|\\begin\{(align|equation|gather|multline)", "\n".join(content)) else ""
+            math = [line for line in content]
+            return indented(["", "$$", *math, *([tag] if tag else []), "$$", ""])
+        if name in _CODE:
+            language = argument.split()[0] if argument else ""
+            language = "python" if language in ("ipython3", "ipython") else language
+            return indented(["```" + language, *content, "```"])
+        if name in _DROP:
+            return []
+        if name == "raw":
+            return indented(content) if argument.strip().lower() in ("html", "markdown", "md") else []
+        if name.startswith("prf:"):
+            kind = name[4:]
+            if kind == "proof":
+                head = "*Proof.*" + (f" ({title})" if title else "")
+                return indented(["", head, "", *inner, "", "∎", ""])
+            return indented(["", heading(name, kind.title()), "", *inner, ""])
+        if name in ("exercise", "exercise-start"):
+            return indented(["", heading("exercise", "Exercise"), "", *inner, ""])
+        if name in ("exercise-end",):
+            return []
+        if name in ("solution-start", "solution"):
+            target = argument.split()[0] if argument.split() else ""
+            number = self._lookup("exercise", target) if target else None
+            head = f"**Solution to {number}**" if number else "**Solution**"
+            return indented(["", head, "", *inner, ""])
+        if name == "solution-end":
+            return indented(["", "*End of the solution.*", ""])
+        if name in ("dropdown", "toggle") or (name in _ADMONITIONS and "dropdown" in classes):
+            summary = title or ("Details" if name in ("dropdown", "toggle", "admonition") else name.title())
+            return indented(["", "<details>", f"<summary>{summary}</summary>", "", *inner, "", "</details>", ""])
+        if name in _ADMONITIONS:
+            # a bold title, not a block quote: Jupyter reads "> " inside a $$ block as TeX
+            head = title if name == "admonition" and title else ("See also" if name == "seealso" else name.title())
+            return indented(["", f"**{head}**", "", *inner, ""])
+        if name in ("figure", "image"):
+            alt = options.get("alt") or " ".join(content).strip() or argument
+            return indented([f"![{alt}]({argument})"])
+        if name.startswith("glue"):
+            key = argument.strip()
+            value = self._lookup(name, key)
+            return indented([value if value else f"`{key}` (computed in a cell above)"])
+        if name == "rubric":
+            return indented(["", f"**{title}**", ""])
+        # anything else (margin, sidebar, epigraph, only, div, card, topic, ...): its content
+        return indented(([f"**{title}**", ""] if title else []) + inner)
+
+
+def plain_markdown(text: str, resolve: Resolver | None = None, notebooks=()) -> str:
+    """MyST Markdown ``text`` turned into the plain Markdown that Jupyter renders.
+
+    - ``{exercise}``, ``{prf:theorem}`` and other numbered blocks become a bold
+      heading (**Exercise 1.2** (title)) followed by their text; ``{prf:proof}``
+      becomes *Proof.* ... ∎; admonitions become block quotes, and dropdowns
+      (``:class: dropdown``, ``{dropdown}``) a folded ``<details>`` block;
+    - ``{math}`` blocks become ``$$`` blocks, tagged with their number when
+      ``resolve`` knows it; ``(label)=`` targets and ``%`` comments are dropped;
+    - roles become text: ``{eq}`` → (4.2), ``{prf:ref}`` → Theorem 3.1, ``{ref}``
+      → the section's title, ``{cite}`` → the citation, ``{glue:text}`` → the
+      value, ``{py:func}`` → the name in code font;
+    - a link to a chapter listed in ``notebooks`` (names without suffix) points
+      at its ``.ipynb``; a link to another page of the book keeps only its text.
+
+    Without ``resolve`` (or where it returns None), a reference shows its label:
+    ``{eq}`eq-score``` → (eq-score), a citation its key in brackets, a glued
+    number its name in code font. Code blocks and inline code are left as written.
+    """
+    return _Plain(resolve, notebooks).convert(text)
+
+
+def plain_notebook(notebook, resolve: Resolver | None = None, notebooks=()):
+    """``notebook`` with every markdown cell passed through :func:`plain_markdown` (in place)."""
+    converter = _Plain(resolve, notebooks)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = converter.convert(cell.source)
+    notebook.cells = [c for c in notebook.cells if c.cell_type != "markdown" or c.source.strip()]
+    return notebook
+
+
+def edition_notebook(source: Path, name: str, edition: str, root: Path,
+                     resolve: Resolver | None = None, notebooks=()):
+    """The ``edition`` ("student" or "instructor") of the chapter at ``source``, as Jupyter opens it.
+
+    This is what ``pgbook export`` writes for each chapter, and what the built
+    book offers for download on each chapter's page (where ``resolve`` supplies
+    the book's numbers and glued values): the chapter with no outputs, the
+    student edition's solutions removed and stubs in place, and its MyST turned
+    into plain Markdown (:func:`plain_markdown`).
+    """
+    if edition not in EDITIONS:
+        raise ExportError(f"edition must be one of {', '.join(EDITIONS)}, got {edition!r}")
+    notebook = chapter_notebook(source)
+    if edition == "student":
+        notebook = student_notebook(notebook, where=str(source))
+    plain_notebook(notebook, resolve, notebooks)
+    return _finish(notebook, name, edition, source, root)
+
+
 # ------------------------------------------------------------- the export
 
 def _readme(edition: str, names: list[str]) -> str:
@@ -408,8 +716,10 @@ def _readme(edition: str, names: list[str]) -> str:
         *[f"{i}. `{name}.ipynb`" for i, name in enumerate(names, start=1)],
         "",
         "The notebooks `import pgbook`, the book's helper package. Install it once, in the",
-        "environment of your Jupyter kernel, from the book's repository:",
+        "environment of your Jupyter kernel: the wheel the built book serves (its page *Run the",
+        "chapters* links it), or the book's repository:",
         "",
+        "    pip install pgbook-<version>-py3-none-any.whl jupyterlab",
         "    pip install -e path/to/the/book/repository",
         "",
         "Run each notebook top to bottom.",
@@ -426,8 +736,8 @@ def _readme(edition: str, names: list[str]) -> str:
         lines += [
             "",
             "This edition holds the solutions: `### BEGIN SOLUTION` / `### END SOLUTION` regions in",
-            "code cells (nbgrader's markers) and the blocks between `solution-start` and",
-            "`solution-end` in markdown. Do not give it to students.",
+            "code cells (nbgrader's markers), and each written solution between a **Solution to",
+            "Exercise ...** heading and *End of the solution.* Do not give it to students.",
         ]
     return "\n".join(lines) + "\n"
 
@@ -473,11 +783,8 @@ def export(
 
     notebooks = {}
     for name in names:
-        source = available[name]
-        notebook = chapter_notebook(source)
-        if edition == "student":
-            notebook = student_notebook(notebook, where=str(source))
-        notebooks[f"{name}.ipynb"] = nbformat.writes(_finish(notebook, name, edition, source, root)) + "\n"
+        notebook = edition_notebook(available[name], name, edition, root, notebooks=names)
+        notebooks[f"{name}.ipynb"] = nbformat.writes(notebook) + "\n"
     files = {**notebooks, "README.md": _readme(edition, names)}
 
     out = Path(out)

@@ -1,25 +1,26 @@
 """Finite tabular MDPs with a horizon T, as in the derivation.
 
-An MDP here is five arrays and two numbers:
+An MDP here is five arrays and two numbers (their shapes are listed under
+:class:`TabularMDP`):
 
-    p0[s]         P(s_0 = s)                         shape (S,)
-    P[s, a, s']   P(s_{t+1} = s' | s_t = s, a_t = a)  shape (S, A, S)
-    R[s, a]       r(s, a), the reward for a in s       shape (S, A)
+    p0[s]         P(s_0 = s)
+    P[s, a, s']   P(s_{t+1} = s' | s_t = s, a_t = a)
+    R[s, a]       r(s, a), the reward for a in s
     T             the horizon: steps t = 0, …, T−1
     gamma         the discount γ (1 unless asked)
-    terminal[s]   True for goal states that end an episode   shape (S,), optional
+    terminal[s]   True for goal states that end an episode (optional)
 
 and the objective of a policy π_θ is the expected (discounted) return
 
     J(θ) = E_{ξ ~ P_θ} [ Σ_{t<T} γ^t r(s_t, a_t) ],
     s_0 ~ p0,  a_t ~ π_θ(·|s_t),  s_{t+1} ~ P(·|s_t, a_t).
 
-``pgbook.exact`` computes J, its gradient and friends exactly from these arrays.
+:mod:`pgbook.exact` computes J, its gradient and friends exactly from these arrays.
 
 A terminal state must be absorbing (every action leads back to it) and pay no
 reward, so "the episode ends there" and "the agent stays there, earning 0 until
 T" give the same J. The math only needs the second reading; the gymnasium
-adapter ``pgbook.envs.TabularEnv`` uses the first and reports ``terminated``.
+adapter :class:`pgbook.envs.TabularEnv` uses the first and reports ``terminated``.
 """
 
 from __future__ import annotations
@@ -43,10 +44,38 @@ __all__ = ["TabularMDP", "random_mdp"]
 
 @dataclass(frozen=True, eq=False)
 class TabularMDP:
-    """A finite MDP with S states, A actions and horizon T (shapes in the module docstring).
+    """A finite MDP with S states, A actions and horizon T.
 
     The arrays are checked and stored as read-only arrays, so an MDP cannot be
     changed by accident after it is built. ``horizon`` is also available as ``T``.
+
+    Parameters
+    ----------
+    p0 : array
+        P(s_0 = s), the start distribution.
+    P : array
+        P[s, a, s'] = P(s_{t+1} = s' | s_t = s, a_t = a), the dynamics.
+    R : array
+        R[s, a] = r(s, a), the reward for action a in state s.
+    horizon : int
+        T, the number of steps t = 0, …, T−1.
+    gamma : float
+        The discount γ in (0, 1]; 1 (none) unless asked.
+    name, description : str
+        What to call the MDP when it is printed, and a line about it.
+    terminal : bool array, optional
+        True for goal states that end an episode: absorbing, and paying 0.
+
+    Shapes
+    ------
+    p0 : (S,)
+        sums to 1
+    P : (S, A, S)
+        each P[s, a] sums to 1 over s'
+    R : (S, A)
+        any finite numbers
+    terminal : (S,)
+        bool; all False when not given
     """
 
     p0: np.ndarray
@@ -120,7 +149,12 @@ class TabularMDP:
 
     @property
     def discounts(self) -> np.ndarray:
-        """γ^t for t = 0, …, T−1, shape (T,)."""
+        """γ^t for t = 0, …, T−1.
+
+        Shapes
+        ------
+        discounts : (T,)
+        """
         return self.gamma ** np.arange(self.horizon)
 
     def __repr__(self) -> str:

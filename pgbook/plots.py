@@ -50,7 +50,7 @@ def _inline_retina() -> None:
 
 _inline_retina()
 
-# One colour per gradient estimator, the same in every chapter.
+#: One colour per gradient estimator, the same in every chapter.
 ESTIMATOR_COLORS = {
     "total return": "C0",
     "reward-to-go": "C1",
@@ -61,6 +61,7 @@ ESTIMATOR_COLORS = {
     "exact advantage": "C6",
     "finite differences": "C7",
 }
+#: The colour of an exact value (from the DP oracle) in every figure.
 EXACT_COLOR = "black"
 
 

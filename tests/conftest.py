@@ -25,6 +25,10 @@ BIN = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+SOURCE_PAGE_SAMPLE = ["_modules/pgbook/exact.html", "_modules/pgbook/estimators.html",
+                      "_modules/pgbook/widgets/core.html"]
+
+
 def toc_pages() -> list[str]:
     """The HTML path of every page in _toc.yml, plus the pages Sphinx adds."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -41,7 +45,20 @@ def toc_pages() -> list[str]:
     walk(toc.get("chapters"))
     # index.html redirects to the root page; the others are written by Sphinx
     # (prf-prf.html is sphinx-proof's index of theorems and definitions)
-    return ["index.html", "genindex.html", "search.html", "prf-prf.html"] + [f"{f}.html" for f in files]
+    pages = ["index.html", "genindex.html", "search.html", "prf-prf.html"] + [f"{f}.html" for f in files]
+    if any(f.startswith("book/api/") for f in files):
+        # the package's reference adds viewcode's source pages, its index and one for
+        # each public module of pgbook (_ext/api_reference.py)
+        sys.path.insert(0, str(ROOT / "_ext"))
+        from api_reference import public_modules
+
+        # viewcode's 37 source pages are all made by one template: the browser tests
+        # open its index and a sample of three (all of them added 9 minutes to
+        # `make test`); test_api_reference.py checks every one exists.
+        modules = [f"_modules/{name.replace('.', '/')}.html" for name in public_modules()]
+        pages += ["_modules/index.html"] + SOURCE_PAGE_SAMPLE
+        assert set(SOURCE_PAGE_SAMPLE) <= set(modules), "the source page sample names a module that is gone"
+    return pages
 
 
 PAGES = toc_pages()

@@ -22,3 +22,31 @@
     } catch (e) { /* storage may be off: the switch still works for this page */ }
   }, true);
 })();
+
+// A display equation wider than the column scrolls in its box (pgbook.css).
+// A keyboard user must be able to scroll it too, so an overflowing box (and
+// only such a box) joins the tab order, named as an equation that scrolls.
+// The equations themselves stay out of the tab order.
+(function () {
+  "use strict";
+  function mark() {
+    document.querySelectorAll("div.math").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Equation, scrolls sideways");
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  function afterMath() {
+    var mj = window.MathJax;
+    var ready = mj && mj.startup && mj.startup.promise ? mj.startup.promise : Promise.resolve();
+    ready.then(mark);
+  }
+  window.addEventListener("load", afterMath);
+  window.addEventListener("resize", function () { window.requestAnimationFrame(mark); });
+})();
