@@ -334,6 +334,11 @@ class LiveFigure:
 
 
 # ------------------------------------------------------------------- widget
+def _panel_item(name: str, doc: str) -> property:
+    """A read-only attribute that builds the live panel on first use and returns its ``name``."""
+    return property(lambda self: self._live_panel()[name], doc=doc)
+
+
 class LearningCurves:
     """Widget 5. ``grid`` compares the estimators over (α, N); ``live`` trains while you watch.
 
@@ -411,20 +416,13 @@ class LearningCurves:
             self._panel = panel
         return self._panel
 
-    live = property(lambda self: self._live_panel()["live"],
-                    doc="The live panel, a VBox of the widgets below.")
-    estimator_control = property(lambda self: self._live_panel()["estimator_control"],
-                                 doc="The live panel's choice of estimator.")
-    run_button = property(lambda self: self._live_panel()["run_button"],
-                          doc="The button that starts a run in the background.")
-    stop_button = property(lambda self: self._live_panel()["stop_button"],
-                           doc="The button that stops the run after its current iteration.")
-    clear_button = property(lambda self: self._live_panel()["clear_button"],
-                            doc="The button that forgets the live runs.")
-    status = property(lambda self: self._live_panel()["status"],
-                      doc="The live panel's status line.")
-    live_image = property(lambda self: self._live_panel()["live_image"],
-                          doc="The live figure, a PNG redrawn after every iteration.")
+    live = _panel_item("live", "The live panel, a VBox of the widgets below.")
+    estimator_control = _panel_item("estimator_control", "The live panel's choice of estimator.")
+    run_button = _panel_item("run_button", "The button that starts a run in the background.")
+    stop_button = _panel_item("stop_button", "The button that stops the run after its current iteration.")
+    clear_button = _panel_item("clear_button", "The button that forgets the live runs.")
+    status = _panel_item("status", "The live panel's status line.")
+    live_image = _panel_item("live_image", "The live figure, a PNG redrawn after every iteration.")
 
     # -- the grid
     def _draw_cell(self, lr, batch) -> tuple[Figure, str]:
