@@ -8,8 +8,6 @@ STAMP  := $(VENV)/.installed
 INLINE := module://matplotlib_inline.backend_inline
 # The venv's bin first, so the notebook kernel is the venv's python (with pgbook).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-# Widgets draw every state of their controls while the book is built (pgbook.widgets.core).
-export PGBOOK_STATIC_WIDGETS := 1
 
 .PHONY: book test bench env vendor clean
 
@@ -29,8 +27,10 @@ vendor:
 	$(BIN)/python tools/vendor_assets.py
 
 book: env vendor
-	@# the chapters' kernels draw with the inline backend, whatever the caller's MPLBACKEND
-	MPLBACKEND=$(INLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@# the chapters' kernels draw with the inline backend, whatever the caller's MPLBACKEND;
+	@# widgets draw every state of their controls while the book is built (pgbook.widgets.core).
+	@# Only here: the tests' live kernels must see live widgets (conftest builds with it set).
+	PGBOOK_STATIC_WIDGETS=1 MPLBACKEND=$(INLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 

@@ -450,12 +450,17 @@ def nest_module_index(app: Sphinx, pagename: str, templatename, context: dict, d
     context["body"] = "".join(out)
 
 
-def fresh_source_pages(app: Sphinx) -> None:
+def fresh_source_pages(app: Sphinx) -> list:
     """Have viewcode write every source page again: it skips a page older than its module only,
-    so a page kept from an earlier build would show that build's sidebar (a retitled chapter)."""
+    so a page kept from an earlier build would show that build's sidebar (a retitled chapter).
+
+    Runs on ``html-collect-pages`` just before viewcode's own handler, never earlier: a build
+    with nothing out of date stops before that event, and must keep the pages it has.
+    """
     folder = os.path.join(app.outdir, SOURCE_PAGES)
     if app.builder.format == "html" and os.path.isdir(folder):
         shutil.rmtree(folder)
+    return []
 
 
 def add_static(app: Sphinx, config) -> None:
@@ -475,5 +480,5 @@ def setup(app: Sphinx) -> dict:
     app.add_post_transform(SourceLinks)
     app.connect("config-inited", add_static)
     app.connect("html-page-context", nest_module_index)
-    app.connect("builder-inited", fresh_source_pages)
+    app.connect("html-collect-pages", fresh_source_pages, priority=400)  # viewcode: 500
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -43,9 +43,10 @@ def toc_pages() -> list[str]:
 
     walk(toc.get("parts"))
     walk(toc.get("chapters"))
-    # index.html redirects to the root page; the others are written by Sphinx
-    # (prf-prf.html is sphinx-proof's index of theorems and definitions)
-    pages = ["index.html", "genindex.html", "search.html", "prf-prf.html"] + [f"{f}.html" for f in files]
+    # index.html redirects to the root page; the others are written by Sphinx. There is
+    # no domain index (sphinx-proof's prf-prf.html, py-modindex.html): html_domain_indices
+    # is off in _config.yml
+    pages = ["index.html", "genindex.html", "search.html"] + [f"{f}.html" for f in files]
     if any(f.startswith("book/api/") for f in files):
         # the package's reference adds viewcode's source pages, its index and one for
         # each public module of pgbook (_ext/api_reference.py)

@@ -76,6 +76,7 @@ def test_widget_frames_carry_alt_text_and_are_2x_in_the_book(monkeypatch):
     """Each frame's tooltip (the <img> alt in the book) states its own numbers; 2x PNGs when built."""
     import struct
 
+    monkeypatch.delenv("PGBOOK_STATIC_WIDGETS", raising=False)  # `make test` exports it
     w = small_explorer(initial=(2, 1), x_label="x")
     image = w.images[2][1]
     st = w.state(2, 1)
