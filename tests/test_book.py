@@ -128,8 +128,17 @@ def visits(browser, book_url):
         record["math_sources"] = page.locator("main .math, main div.math, main span.math").count()
         record["mathjax"] = page.locator("mjx-container").count()
         record["prose"] = page.evaluate(VISIBLE_PROSE)
+        # Lazy frames below the fold may not have loaded yet: load each, then decode it
+        # (decode() rejects for a missing or undecodable file)
         record["broken_images"] = page.evaluate(
-            "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+            """async () => {
+                 const broken = [];
+                 await Promise.all(Array.from(document.images).map(async i => {
+                   i.loading = 'eager';
+                   try { await i.decode(); } catch (e) { broken.push(i.src); }
+                 }));
+                 return broken;
+               }"""
         )
         record["figures"] = page.locator("main .cell_output img:not(.widget-image)").count()
         record["widget_views"] = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
