@@ -26,7 +26,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
-from pgbook.export import stub_solution_regions
+from pgbook.export import exercise_points, stub_solution_regions
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,16 @@ def _ancestors(node):
         node = node.parent
 
 
+def _points_option(argument):
+    """``:points: 3`` on an {exercise}: what the graded exports (nbgrader, otter) give it.
+    The page does not show it; a value that is not a non-negative number stops the build."""
+    return exercise_points(argument, "the exercise")
+
+
 def setup(app: Sphinx) -> dict:
+    from sphinx_exercise.directive import ExerciseDirective, ExerciseStartDirective
+
+    for directive in (ExerciseDirective, ExerciseStartDirective):
+        directive.option_spec = {**directive.option_spec, "points": _points_option}
     app.add_transform(ExerciseCells)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

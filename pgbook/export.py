@@ -87,6 +87,7 @@ __all__ = [
     "chapter_notebook",
     "student_notebook",
     "stub_solution_regions",
+    "exercise_points",
     "is_notebook",
     "plain_markdown",
     "plain_notebook",
@@ -103,6 +104,27 @@ _BEGIN = re.compile(r"^(?P<indent>[ \t]*)###\s*BEGIN SOLUTION\s*$")
 _END = re.compile(r"^[ \t]*###\s*END SOLUTION\s*$")
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|:{3,})(?P<info>.*)$")
 _DIRECTIVE = re.compile(r"^\{(?P<name>[\w:.-]+)\}(?P<argument>.*)$")
+
+
+def exercise_points(value: str | None, where: str = "an exercise") -> float:
+    """The ``:points:`` option of an ``{exercise}`` directive, as a number.
+
+    Points are a non-negative number: ``3``, ``1.5``. Raises ValueError naming
+    ``where`` (the chapter and the exercise), what was expected and what came.
+    Sphinx calls it with the option's text while the book is built
+    (``_ext/exercise_cells.py`` registers the option), and the graded exports
+    (``--edition nbgrader``, ``--edition otter``) with ``where`` filled in.
+    """
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise ValueError(f"{where}: :points: needs a value, a non-negative number such as 3 or 1.5")
+    try:
+        points = float(text)
+    except ValueError:
+        points = None
+    if points is None or points != points or points in (float("inf"), float("-inf")) or points < 0:
+        raise ValueError(f"{where}: :points: must be a non-negative number such as 3 or 1.5, got {text!r}")
+    return int(points) if points == int(points) else points
 
 
 class ExportError(Exception):
