@@ -388,7 +388,7 @@ def test_the_student_name_is_used():
 
 def test_result_for_notebooks_and_autograders():
     good = checks.check_reward_to_go(q_weighted.reward_to_go)
-    assert good.assert_passed() is good
+    assert good.assert_passed() is None
     assert repr(good) == str(good) == "✓ reward_to_go passed 6 cases"
     assert "✓ reward_to_go passed 6 cases" in good._repr_html_()
 

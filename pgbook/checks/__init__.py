@@ -7,7 +7,14 @@ Call a check with your function (the function itself, not its result)::
 
 Each check tests the function on several cases, smallest first, and reports the
 first that fails: its input, the expected output and what came back. Checks
-never raise; for an autograder, write ``assert check_reward_to_go(reward_to_go)``.
+never raise. For an autograder (see :mod:`pgbook.checks.grading`):
+
+- partial credit, for nbgrader: ``grade(check_reward_to_go, reward_to_go, points=3)``
+  prints the message and returns 3 × the fraction of cases passed;
+- all or nothing: ``check_reward_to_go(reward_to_go).assert_passed()`` raises
+  ``AssertionError`` with the message (a bare ``assert check_reward_to_go(...)``
+  would raise it with no message);
+- one case alone: ``check_reward_to_go(reward_to_go, case=2)``.
 
 =================================  =======  ==================================================
 check                              chapter  the function it checks
@@ -25,6 +32,7 @@ check_baseline_estimator           5        fn(scores, rewards, mask, baseline) 
 
 from .chain_rule import check_finite_difference_gradient
 from .core import Case, CheckResult, check_function
+from .grading import case_count, grade
 from .likelihood_ratio import check_softmax_score
 from .log_factorization import check_total_return_estimator
 from .objective import check_trajectory_probability
@@ -34,6 +42,8 @@ __all__ = [
     "Case",
     "CheckResult",
     "check_function",
+    "grade",
+    "case_count",
     "check_trajectory_probability",
     "check_finite_difference_gradient",
     "check_softmax_score",

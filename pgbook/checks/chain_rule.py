@@ -64,7 +64,8 @@ MISTAKES = [
 ]
 
 
-def check_finite_difference_gradient(fn) -> CheckResult:
+def check_finite_difference_gradient(fn, *, all_cases: bool = False, case: int | None = None) -> CheckResult:
     """Check ``fn(f, theta, h)`` against the central difference on 5 functions, one parameter first."""
     name = function_name(fn, "finite_difference_gradient")
-    return check_function(fn, finite_difference_gradient, _cases(), name, mistakes=MISTAKES)
+    return check_function(fn, finite_difference_gradient, _cases(), name, mistakes=MISTAKES,
+                          all_cases=all_cases, case=case)

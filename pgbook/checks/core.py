@@ -12,9 +12,17 @@ what came back::
 
 Checks never raise, so a failing check does not stop a notebook: they return a
 :class:`CheckResult`, which is truthy iff every case passed and prints itself
-in Jupyter. An autograder wants an exception instead, and gets one from
-``assert check_x(fn)`` (the message is the result's text) or from
-``check_x(fn).assert_passed()``.
+in Jupyter.
+
+For grading, a check can run every case instead of stopping at the first
+failure (``check_x(fn, all_cases=True)``): the result then counts the cases
+passed, and ``result.score(points)`` is the partial credit, points × the
+fraction passed. :func:`pgbook.checks.grade` prints the message and returns
+that score, which is what nbgrader reads from a test cell. ``check_x(fn,
+case=k)`` runs case k alone (one otter test case each). An autograder that
+wants all or nothing calls ``check_x(fn).assert_passed()``, which raises
+``AssertionError`` with the message (a bare ``assert check_x(fn)`` would raise
+it with no message).
 
 What a student function may do, and what the student is told:
 
@@ -102,6 +110,23 @@ class CheckResult:
     name: str
     passed: bool
     message: str
+    n_passed: int = 0
+    n_cases: int = 0
+
+    @property
+    def fraction(self) -> float:
+        """The fraction of the cases that passed, in [0, 1]. A check that stopped at
+        its first failure (the default) counts the cases it did not run as failed."""
+        if self.n_cases <= 0:
+            return 1.0 if self.passed else 0.0
+        return self.n_passed / self.n_cases
+
+    def score(self, points: float) -> float:
+        """Partial credit: ``points`` × the fraction of cases passed, rounded to 4 decimals."""
+        if isinstance(points, bool) or not isinstance(points, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(points) or points < 0:
+            raise ValueError(f"points: expected a non-negative number, got {points!r}")
+        return round(float(points) * (1.0 if self.passed else self.fraction), 4)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -121,11 +146,16 @@ class CheckResult:
             f"<strong style='color:{colour}'>{html.escape(head)}</strong>{body}</div>"
         )
 
-    def assert_passed(self) -> "CheckResult":
-        """Raise ``AssertionError(message)`` unless passed; for autograders (nbgrader, otter)."""
+    def assert_passed(self) -> None:
+        """Raise ``AssertionError(message)`` unless passed; for all-or-nothing autograder tests.
+
+        Returns None, so a test cell ending in it shows no value (nbgrader reads a
+        cell's value as a partial score). IPython leaves this frame out of the
+        traceback (``__tracebackhide__``): the student sees their cell and the message.
+        """
+        __tracebackhide__ = True  # noqa: F841 - read by IPython and pytest
         if not self.passed:
             raise AssertionError(self.message)
-        return self
 
 
 def function_name(fn, default: str) -> str:
@@ -280,6 +310,8 @@ def check_function(
     time_limit: float | None = 2.0,
     *,
     mistakes: Sequence[tuple[Callable, str]] = (),
+    all_cases: bool = False,
+    case: int | None = None,
 ) -> CheckResult:
     """Run ``student_fn`` against ``reference_fn`` on ``cases``, smallest first; never raises.
 
@@ -290,61 +322,96 @@ def check_function(
     mistakes: pairs (wrong_fn, hint). When an answer is wrong and equals
         ``wrong_fn(*args)`` on that case, the hint is added to the message
         ("did you divide by N·T instead of N?"). The first matching hint is shown.
+    all_cases: run every case, not only up to the first that fails, and count
+        those that pass (``result.n_passed`` of ``result.n_cases``), for partial
+        credit. The message names every failing case and details the first. A
+        function that raises NotImplementedError is not run further: it passes none.
+    case: run only the case with this number (1 for the first), for an
+        autograder that gives each case a test of its own.
 
     Each call gets its own deep copy of the case's arguments, so a function that
     changes its input in place cannot change the next call's.
     """
     compare = compare or compare_arrays
     head_fail = f"✗ {name}"
+    total = len(cases)
+    numbered = list(enumerate(cases, start=1))
+    if case is not None:
+        if isinstance(case, bool) or not isinstance(case, (int, np.integer)) or not 1 <= case <= total:
+            raise ValueError(f"case: expected a case number from 1 to {total}, got {case!r}")
+        numbered = [numbered[int(case) - 1]]
     if not callable(student_fn):
         return CheckResult(
             name, False,
             f"{head_fail}: expected a function, got {_type_name(student_fn)}.\n"
             f"Pass the function itself, without calling it: check_{name}({name}), not check_{name}({name}(...)).",
+            0, len(numbered),
         )
 
-    for number, case in enumerate(cases, start=1):
-        expected = reference_fn(*_copy(case.args), **_copy(case.kwargs))
-        header = f"{head_fail} failed case {number} of {len(cases)}: {case.description}"
-        shown_input = "input:\n" + _indent(_show_input(reference_fn, case))
-        try:
-            with np.errstate(all="ignore"):
-                got = _call_with_time_limit(student_fn, _copy(case.args), _copy(case.kwargs), time_limit)
-        except NotImplementedError:
+    failures: list[tuple[int, str]] = []  # (case number, the full report)
+    n_passed = 0
+    for number, one in numbered:
+        report = _run_case(student_fn, reference_fn, one, number, total, name, compare, time_limit, mistakes)
+        if report is _NOT_IMPLEMENTED:
             return CheckResult(
                 name, False,
                 f"✗ `{name}` is not implemented yet: replace `raise NotImplementedError()` with your code.",
+                0, len(numbered),
             )
-        except _TimeLimitExceeded:
-            return CheckResult(
-                name, False,
-                f"{header}\nit ran longer than the time limit of {time_limit:g} s "
-                f"(an endless loop? a loop over far more items than the input holds?)\n{shown_input}",
-            )
-        except Exception as error:  # noqa: BLE001 - the student's error, reported, not raised
-            where = _where_it_raised(error)
-            where = f"\n{where}" if where else ""
-            return CheckResult(
-                name, False,
-                f"{header}\nit raised {type(error).__name__}: {error}{where}\n{shown_input}",
-            )
-        try:
-            problem = compare(got, expected)
-        except Exception as error:  # noqa: BLE001 - an answer the comparison cannot read
-            problem = f"its answer could not be compared ({type(error).__name__}: {error})"
-        if problem is True:
-            problem = None
-        elif problem is False:
-            problem = "wrong answer"
-        if problem:
-            hints = [hint for wrong_fn, hint in mistakes if _matches(wrong_fn, case, got)]
-            hint = f"\nhint: {hints[0]}" if hints else ""
-            return CheckResult(
-                name, False,
-                f"{header}\n{problem}{hint}\n{shown_input}\n"
-                f"expected:\n{_indent(_show(expected))}\ngot:\n{_indent(_show(got))}",
-            )
-    return CheckResult(name, True, f"✓ {name} passed {len(cases)} cases")
+        if report is None:
+            n_passed += 1
+            continue
+        failures.append((number, report))
+        if not (all_cases and case is None):
+            break
+    if not failures:
+        if case is not None:
+            return CheckResult(name, True, f"✓ {name} passed case {case} of {total}: {cases[case - 1].description}",
+                               1, 1)
+        return CheckResult(name, True, f"✓ {name} passed {total} cases", total, total)
+    if case is not None or not all_cases:
+        return CheckResult(name, False, failures[0][1], n_passed, len(numbered))
+    failing = ", ".join(str(number) for number, _ in failures)
+    head = (f"✗ {name} passed {n_passed} of {total} cases; "
+            f"{'it fails case' if len(failures) == 1 else 'it fails cases'} {failing}. The first that fails:")
+    return CheckResult(name, False, f"{head}\n{failures[0][1]}", n_passed, total)
+
+
+_NOT_IMPLEMENTED = object()
+
+
+def _run_case(student_fn, reference_fn, case: Case, number: int, total: int, name: str,
+              compare, time_limit, mistakes):
+    """None if ``student_fn`` is right on ``case``, _NOT_IMPLEMENTED, or the report of what went wrong."""
+    expected = reference_fn(*_copy(case.args), **_copy(case.kwargs))
+    header = f"✗ {name} failed case {number} of {total}: {case.description}"
+    shown_input = "input:\n" + _indent(_show_input(reference_fn, case))
+    try:
+        with np.errstate(all="ignore"):
+            got = _call_with_time_limit(student_fn, _copy(case.args), _copy(case.kwargs), time_limit)
+    except NotImplementedError:
+        return _NOT_IMPLEMENTED
+    except _TimeLimitExceeded:
+        return (f"{header}\nit ran longer than the time limit of {time_limit:g} s "
+                f"(an endless loop? a loop over far more items than the input holds?)\n{shown_input}")
+    except Exception as error:  # noqa: BLE001 - the student's error, reported, not raised
+        where = _where_it_raised(error)
+        where = f"\n{where}" if where else ""
+        return f"{header}\nit raised {type(error).__name__}: {error}{where}\n{shown_input}"
+    try:
+        problem = compare(got, expected)
+    except Exception as error:  # noqa: BLE001 - an answer the comparison cannot read
+        problem = f"its answer could not be compared ({type(error).__name__}: {error})"
+    if problem is True:
+        problem = None
+    elif problem is False:
+        problem = "wrong answer"
+    if not problem:
+        return None
+    hints = [hint for wrong_fn, hint in mistakes if _matches(wrong_fn, case, got)]
+    hint = f"\nhint: {hints[0]}" if hints else ""
+    return (f"{header}\n{problem}{hint}\n{shown_input}\n"
+            f"expected:\n{_indent(_show(expected))}\ngot:\n{_indent(_show(got))}")
 
 
 def _matches(wrong_fn: Callable, case: Case, got) -> bool:

@@ -66,7 +66,8 @@ MISTAKES = [
 ]
 
 
-def check_softmax_score(fn) -> CheckResult:
+def check_softmax_score(fn, *, all_cases: bool = False, case: int | None = None) -> CheckResult:
     """Check ``fn(logits, action)`` against e_action − softmax(logits), huge logits included."""
     name = function_name(fn, "softmax_score")
-    return check_function(fn, softmax_score, _cases(), name, mistakes=MISTAKES)
+    return check_function(fn, softmax_score, _cases(), name, mistakes=MISTAKES,
+                          all_cases=all_cases, case=case)

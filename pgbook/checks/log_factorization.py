@@ -82,7 +82,8 @@ MISTAKES = [
 ]
 
 
-def check_total_return_estimator(fn) -> CheckResult:
+def check_total_return_estimator(fn, *, all_cases: bool = False, case: int | None = None) -> CheckResult:
     """Check ``fn(scores, rewards, mask)`` against the total-return estimator on 5 batches."""
     name = function_name(fn, "total_return_estimator")
-    return check_function(fn, total_return_estimator, _cases(), name, mistakes=MISTAKES)
+    return check_function(fn, total_return_estimator, _cases(), name, mistakes=MISTAKES,
+                          all_cases=all_cases, case=case)

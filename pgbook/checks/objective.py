@@ -88,7 +88,8 @@ MISTAKES = [
 ]
 
 
-def check_trajectory_probability(fn) -> CheckResult:
+def check_trajectory_probability(fn, *, all_cases: bool = False, case: int | None = None) -> CheckResult:
     """Check ``fn(p0, P, pi, states, actions)`` against P_θ(ξ) on 6 trajectories, shortest first."""
     name = function_name(fn, "trajectory_probability")
-    return check_function(fn, trajectory_probability, _cases(), name, mistakes=MISTAKES)
+    return check_function(fn, trajectory_probability, _cases(), name, mistakes=MISTAKES,
+                          all_cases=all_cases, case=case)

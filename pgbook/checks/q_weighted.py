@@ -104,10 +104,11 @@ RTG_MISTAKES = [
 ]
 
 
-def check_reward_to_go(fn) -> CheckResult:
+def check_reward_to_go(fn, *, all_cases: bool = False, case: int | None = None) -> CheckResult:
     """Check ``fn(rewards, mask, gamma)`` against G_t on 6 batches, the one-step episode first."""
     name = function_name(fn, "reward_to_go")
-    return check_function(fn, reward_to_go, _rtg_cases(), name, mistakes=RTG_MISTAKES)
+    return check_function(fn, reward_to_go, _rtg_cases(), name, mistakes=RTG_MISTAKES,
+                          all_cases=all_cases, case=case)
 
 
 # ------------------------------------------------------------------- baseline
@@ -169,7 +170,8 @@ BASELINE_MISTAKES = [
 ]
 
 
-def check_baseline_estimator(fn) -> CheckResult:
+def check_baseline_estimator(fn, *, all_cases: bool = False, case: int | None = None) -> CheckResult:
     """Check ``fn(scores, rewards, mask, baseline)`` against the baseline estimator on 5 batches."""
     name = function_name(fn, "baseline_estimator")
-    return check_function(fn, baseline_estimator, _baseline_cases(), name, mistakes=BASELINE_MISTAKES)
+    return check_function(fn, baseline_estimator, _baseline_cases(), name, mistakes=BASELINE_MISTAKES,
+                          all_cases=all_cases, case=case)
