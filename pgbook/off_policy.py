@@ -36,6 +36,7 @@ import numpy as np
 
 from . import exact
 from .batch import Batch
+from .critic import value_table
 from .estimators import Estimate, reward_to_go, scores
 from .mdp import TabularMDP
 from .validate import as_array, check_finite, check_shape
@@ -214,7 +215,7 @@ def _check_support(mdp: TabularMDP, policy, theta, theta_old) -> None:
 
 
 def off_policy_moments(mdp: TabularMDP, policy, theta, theta_old, kind: str = "trajectory",
-                       epsilon: float = 0.2, max_trajectories: int = 2_000_000) -> exact.Moments:
+                       epsilon: float = 0.2, V=None, max_trajectories: int = 2_000_000) -> exact.Moments:
     """Exact mean and covariance of one term of :func:`importance_sampled_estimator`, under θold.
 
         mean = Σ_ξ P_θold(ξ) g(ξ),   cov = Σ_ξ P_θold(ξ) (g − mean)(g − mean)ᵀ
@@ -222,10 +223,19 @@ def off_policy_moments(mdp: TabularMDP, policy, theta, theta_old, kind: str = "t
     every trajectory enumerated with its probability under π_θold (tiny MDPs
     only), the terms computed at θ. The exact bias is
     ``mean − pgbook.exact.exact_gradient(mdp, policy, theta)``: zero for the
-    trajectory and per-decision kinds. The discount is the MDP's γ; Â_t = G_t.
+    trajectory and per-decision kinds. The discount is the MDP's γ.
+
+    For the per-step and clipped kinds, Â_t = G_t − V_t(s_t) with the table
+    ``V`` (None: Â_t = G_t). PPO's choice is V = V^{π_θold}, the old policy's
+    values (:func:`pgbook.exact.state_values` at θold): its Â_t estimates the
+    old policy's advantage. V moves the per-step mean not at all (it is a
+    baseline there), but it moves the clipped one, because where the ratio is
+    clipped depends on the sign of Â_t.
 
     Shapes
     ------
+    V : (S,) or (T, S)
+        a state-value table (see :func:`pgbook.critic.value_table`); per-step and clipped only
     mean : (n_params,)
         in the returned Moments
     covariance : (n_params, n_params)
@@ -234,13 +244,21 @@ def off_policy_moments(mdp: TabularMDP, policy, theta, theta_old, kind: str = "t
     _check_kind(kind)
     theta, theta_old = _thetas(policy, theta, theta_old)
     _check_support(mdp, policy, theta, theta_old)
+    if V is not None and kind in ("trajectory", "per-decision"):
+        raise ValueError(f"V: the {kind} kind weighs the rewards themselves and takes no V; "
+                         f"give V with kind 'per-step' or 'clipped'")
+    table = None if V is None else value_table(mdp, V)
     enum = exact.enumerate_trajectories(mdp, policy, theta_old, max_trajectories=max_trajectories)
     keep = enum.probs > 0  # trajectories π_θold never draws carry no weight (and no ratio)
     batch = enum.as_batch()
     batch = Batch(obs=batch.obs[:, keep], actions=batch.actions[:, keep], rewards=batch.rewards[:, keep],
                   mask=batch.mask[:, keep])
     p = enum.probs[keep]
-    terms = importance_sampled_estimator(batch, policy, theta, theta_old, kind, mdp.gamma, epsilon).terms
+    advantages = None
+    if table is not None:
+        advantages = reward_to_go(batch.rewards, batch.mask, mdp.gamma) - exact.along_trajectories(table, batch)
+    terms = importance_sampled_estimator(batch, policy, theta, theta_old, kind, mdp.gamma, epsilon,
+                                         advantages).terms
     mean = p @ terms
     centred = terms - mean
     return exact.Moments(mean=mean, covariance=(centred * p[:, None]).T @ centred)

@@ -75,6 +75,27 @@ def test_exact_mean_and_variance_match_sampling_under_theta_old(kind):
     assert abs(squared.mean() - np.trace(cov)) <= 4 * squared.std(ddof=1) / np.sqrt(N)
 
 
+def test_a_baseline_moves_the_per_step_mean_not_at_all_but_the_clipped_one_does():
+    mdp, policy, theta, theta_old = problem()
+    V_old = exact.state_values(mdp, policy, theta_old)
+    plain = off_policy.off_policy_moments(mdp, policy, theta, theta_old, "per-step")
+    with_v = off_policy.off_policy_moments(mdp, policy, theta, theta_old, "per-step", V=V_old)
+    np.testing.assert_allclose(with_v.mean, plain.mean, atol=1e-12)
+    clipped = off_policy.off_policy_moments(mdp, policy, theta, theta_old, "clipped")
+    clipped_v = off_policy.off_policy_moments(mdp, policy, theta, theta_old, "clipped", V=V_old)
+    assert np.linalg.norm(clipped_v.mean - clipped.mean) > 1e-3
+    # sampled, with the same advantages G_t − V_old(s_t)
+    N = 20_000
+    batch = exact.sample_trajectories(mdp, policy, theta_old, N, np.random.default_rng(13))
+    adv = est.reward_to_go(batch.rewards, batch.mask, mdp.gamma) - exact.along_trajectories(V_old, batch)
+    terms = off_policy.importance_sampled_estimator(batch, policy, theta, theta_old, "clipped", mdp.gamma,
+                                                    advantages=adv).terms
+    se = terms.std(axis=0, ddof=1) / np.sqrt(N)
+    assert np.all(np.abs(terms.mean(axis=0) - clipped_v.mean) <= 4 * se)
+    with pytest.raises(ValueError, match="V: the trajectory kind weighs the rewards themselves"):
+        off_policy.off_policy_moments(mdp, policy, theta, theta_old, "trajectory", V=V_old)
+
+
 def test_the_weights_second_moment_grows_with_the_horizon_and_the_distance():
     mdp, policy, theta, theta_old = problem()
     enum_new = exact.enumerate_trajectories(mdp, policy, theta)
