@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-INLINE := module://matplotlib_inline.backend_inline
 # The venv's bin first, so the notebook kernel is the venv's python (with pgbook).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -27,10 +26,9 @@ vendor:
 	$(BIN)/python tools/vendor_assets.py
 
 book: env vendor
-	@# the chapters' kernels draw with the inline backend, whatever the caller's MPLBACKEND;
-	@# widgets draw every state of their controls while the book is built (pgbook.widgets.core).
-	@# Only here: the tests' live kernels must see live widgets (conftest builds with it set).
-	PGBOOK_STATIC_WIDGETS=1 MPLBACKEND=$(INLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@# the chapters run two at a time into the execution cache, then jupyter-book builds
+	@# with -W -n (tools/build_book.py: widgets in their static mode, inline figures)
+	$(BIN)/python tools/build_book.py
 	@echo
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 

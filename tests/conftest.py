@@ -81,15 +81,11 @@ def run_in_kernel(*sources: str, timeout: int = 120) -> str:
 
 
 def build_book() -> subprocess.CompletedProcess:
-    """Run the book build exactly as ``make book`` does; return the finished process."""
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-               MPLBACKEND="module://matplotlib_inline.backend_inline",
-               PGBOOK_STATIC_WIDGETS="1")
-    subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], check=True, env=env)
-    return subprocess.run(
-        [str(BIN / "jupyter-book"), "build", str(ROOT), "--warningiserror", "--nitpick", "--keep-going"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )
+    """Build the book exactly as ``make book`` does (tools/build_book.py); return the finished build."""
+    from build_book import build, build_env
+
+    subprocess.run([sys.executable, str(ROOT / "tools" / "vendor_assets.py")], check=True, env=build_env())
+    return build(ROOT, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,6 @@ and request to another host.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +21,6 @@ from urllib.parse import urlsplit
 from book_server import CHROMIUM, CHROMIUM_ARGS, copy_tree, serve
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 # The derivation's order; files that do not exist yet are left out.
 CHAPTERS = ["objective", "chain_rule", "likelihood_ratio", "log_factorization", "q_weighted"]
 APPENDIX = ["proofs", "confusions", "next_steps", "notation", "references"]
@@ -54,11 +51,9 @@ def write_toc(dest: Path, only: list[str] | None = None) -> list[str]:
 
 
 def build(dest: Path) -> int:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
-               MPLBACKEND="module://matplotlib_inline.backend_inline",
-               PGBOOK_STATIC_WIDGETS="1")
-    done = subprocess.run([str(BIN / "jupyter-book"), "build", str(dest), "-W", "-n", "--keep-going"],
-                          cwd=dest, env=env, capture_output=True, text=True)
+    from build_book import build as build_as_make_book
+
+    done = build_as_make_book(dest, capture_output=True, text=True)
     out = done.stdout + done.stderr
     for line in out.splitlines():
         if "WARNING" in line or "ERROR" in line or "Error" in line:
