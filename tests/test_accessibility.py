@@ -149,19 +149,8 @@ def meaningful(alt: str | None) -> bool:
             and "/" not in alt.split()[0] and not alt.startswith("Figure at "))
 
 
-# Pages whose figures do not all have alt text yet (issue 11 is open for them).
-# Strict: once a page's alt text is written, its xfail fails, so the entry must go.
-ALT_TEXT_PENDING = {
-    "book/chain_rule.html": "two static figures (cells need mystnb.image.alt)",
-    "book/log_factorization.html": "static figures, and the variance explorer's frames",
-    "book/q_weighted.html": "static figures, and the variance explorer's frames",
-}
-
-
 @pytest.mark.browser
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=f"issue 11, alt text to write: {ALT_TEXT_PENDING[p]}"))
-    if p in ALT_TEXT_PENDING else p for p in PAGES])
+@pytest.mark.parametrize("path", PAGES)
 def test_every_image_has_meaningful_alt_text(desktop, path):
     bad = [(i["src"][-40:], i["alt"]) for i in desktop[path]["images"] if not meaningful(i["alt"])]
     assert bad == [], f"{path}: images without meaningful alt text: {bad[:5]}"

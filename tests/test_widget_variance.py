@@ -143,7 +143,7 @@ def test_normal_curve_from_normal_from_on_and_bars_clear_the_frame():
                           precompute=False)
     assert w.normal_from == 10
     for n in w.n_values:
-        fig = w.draw("total return", n)
+        fig, _alt = w.draw("total return", n)
         curve = w._artists["curve"].get_ydata()
         assert w.last["normal_curve"] == (n >= 10)
         assert np.all(np.isnan(curve)) == (n < 10)
@@ -166,7 +166,7 @@ def test_histogram_has_a_labelled_density_axis_inside_the_figure():
                           n_values=(1, 10, 1000), pool_size=20_000, precompute=False)
     for name in ("total return", "exact Q"):
         for n in w.n_values:
-            fig = w.draw(name, n)
+            fig, _alt = w.draw(name, n)
             ax = fig.axes[0]
             assert ax.get_ylabel() == "density"
             canvas = FigureCanvasAgg(fig)      # as savefig draws it
@@ -234,3 +234,20 @@ def test_live_kernel_redraws_for_the_new_state():
     assert after_est["drawn"] and after_est["n"] == 100 and after_est["estimator"] == "exact Q"
     assert np.isclose(after_est["exact_var"], after_est["expected_var"])
     assert after_est["exact_var"] < after_n["exact_var"]      # Q has the smaller variance here
+
+
+def test_each_frame_says_what_it_shows_from_its_own_numbers():
+    """A frame's alt text names the estimator, N and the variances it draws, so it cannot go stale."""
+    w = variance_explorer(MDP, POLICY, THETA, estimators=["total return", "exact Q"],
+                          n_values=(1, 10, 100), pool_size=3000, precompute=False)
+    _fig, alt = w.draw("exact Q", 10)
+    last = w.last
+    assert "exact Q estimator" in alt and "N = 10 trajectories" in alt
+    assert f"{last['values'].size:,} estimates" in alt
+    assert f"exact variance {last['exact_var']:.3g}, measured {last['measured_var']:.3g}" in alt
+    assert "normal curve" in alt and "from 1 to 100" in alt
+    _fig, alt_1 = w.draw("total return", 1)
+    assert "normal curve" not in alt_1 and alt_1 != alt
+    image = w.figures.images[0][0]
+    w.render(0, 0)
+    assert image.tooltip == alt_1

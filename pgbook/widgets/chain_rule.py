@@ -35,7 +35,7 @@ import numpy as np
 
 from ..exact import chain_rule_gradient, exact_gradient
 from ..mdp import random_mdp
-from ..plots import new_figure
+from ..plots import SMALL, new_figure
 from ..policies import TabularSoftmax
 from ..validate import check_int
 from .core import FigureGrid
@@ -252,14 +252,14 @@ def draw_chain_rule_cost(cost: ChainRuleCost, horizon: int | None = None,
     if horizon is None:  # no title to read it from: write the DP's last time
         ax.annotate(f"DP: {_duration(dp[-1])}", (T[shown][-1], dp[-1]),
                     xytext=(0, 6), textcoords="offset points", ha="right",
-                    va="bottom", fontsize=8, color="C0")
+                    va="bottom", fontsize=SMALL, color="C0")
     top = max(model.max(), 1.0)
     for name, seconds in SECONDS.items():
         y = math.log10(seconds)
         # on a huge range (T in the hundreds) only the last line is readable
         if y < top + 1 and (top < 60 or name == "age of the universe"):
             ax.axhline(y, color="0.75", lw=0.8, zorder=0)
-            ax.text(max_horizon + 0.3, y, name, fontsize=8, color="0.4", va="bottom", ha="right")
+            ax.text(max_horizon + 0.3, y, name, fontsize=SMALL, color="0.4", va="bottom", ha="right")
     title = f"|S| = {cost.n_states}, |A| = {cost.n_actions}"
     if horizon is not None:
         h = cost.index(horizon)
@@ -287,7 +287,7 @@ def draw_chain_rule_cost(cost: ChainRuleCost, horizon: int | None = None,
     ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
     if top - low < 80:  # a minor tick at every power of ten, where they stay apart
         ax.yaxis.set_minor_locator(MultipleLocator(1))
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
     return fig
 
 

@@ -262,7 +262,7 @@ def draw_comparison(env, lr: float, batch: int, estimators_=None, seeds=(0,), bu
     _axes_labels(ax, tabular)
     optimizer = "gradient ascent" if tabular else "Adam"
     ax.set_title(f"{optimizer}, α = {lr:g}, N = {batch} episodes per batch", fontsize=10)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(loc="best")
     return fig
 
 
@@ -327,7 +327,7 @@ class LiveFigure:
             if legend is not None:
                 legend.remove()
             if runs:
-                self.ax.legend(fontsize=7, loc="upper left")
+                self.ax.legend(loc="upper left")
         buffer = io.BytesIO()
         self.fig.savefig(buffer, format="png", dpi=self.dpi, metadata={"Software": None})
         return buffer.getvalue()

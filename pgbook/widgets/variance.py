@@ -51,7 +51,7 @@ from ..exact import (
     state_values,
 )
 from ..mdp import TabularMDP
-from ..plots import ESTIMATOR_COLORS, EXACT_COLOR, mark_exact
+from ..plots import ESTIMATOR_COLORS, EXACT_COLOR, SMALL, mark_exact
 from ..validate import check_int
 from ..variance_reduction import ESTIMATORS
 from .core import FigureGrid, FigureSlider
@@ -305,14 +305,14 @@ class VarianceExplorer:
             ax.set_xlabel(rf"estimate of $\partial J/\partial\theta_{{{k}}}$")
             ax_var.set_title(rf"variance $\Sigma_{{{k}{k}}}/N$", fontsize=10)
         # a density: the bars have total area 1, like the normal curve beside them
-        ax.set_ylabel("density", fontsize=9)
+        ax.set_ylabel("density", fontsize=SMALL)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
-        ax.tick_params(axis="y", labelsize=8)
-        a["legend"] = ax.legend(fontsize=7, loc="upper left", frameon=False)
+        ax.tick_params(axis="y", labelsize=SMALL)
+        a["legend"] = ax.legend(fontsize=SMALL, loc="upper left", frameon=False)
         a["title"] = ax.set_title(" ", fontsize=10)
         a["text"] = ax.text(0.98, 0.97, " \n ", transform=ax.transAxes, ha="right", va="top",
-                            fontsize=8, bbox=dict(boxstyle="round", fc="white", ec="0.8"))
+                            fontsize=SMALL, bbox=dict(boxstyle="round", fc="white", ec="0.8"))
 
         ns = np.array(self.n_values, dtype=float)
         a["exact_var"], = ax_var.loglog(ns, ns, color=EXACT_COLOR, ls="--", lw=1, label="exact")
@@ -326,7 +326,7 @@ class VarianceExplorer:
         ax_var.set_xlim(ns.min() / 1.5, ns.max() * 1.5)
         ax_var.minorticks_off()  # log axes' minor ticks cost a third of the drawing time
         ax_var.set_xlabel("N (trajectories per estimate)")
-        a["legend_var"] = ax_var.legend(fontsize=7, frameon=False, loc="upper right")
+        a["legend_var"] = ax_var.legend(fontsize=SMALL, frameon=False, loc="upper right")
         # the layout is solved once, so leave room for the widest density ticks
         # a state may need ("0.025", five characters)
         ax.set_ylim(0, 0.03)
@@ -334,11 +334,31 @@ class VarianceExplorer:
         fig.set_layout_engine("none")     # ... and keep it
         self.figure = fig
 
+    def alt(self) -> str:
+        """The text alternative of the figure last drawn, from the numbers it shows (``self.last``)."""
+        last, k = self.last, self.coordinate
+        ns = self.n_values
+        if k == "error":
+            left = (f"Left: histogram of the squared errors ‖ĝ_N − ∇J‖² of {last['values'].size:,} "
+                    f"estimates by the {last['estimator']} estimator, each from N = {last['n']} "
+                    f"trajectories; exact mean squared error {last['exact_var']:.3g}, measured "
+                    f"{last['measured_var']:.3g}.")
+            right = "the mean squared error"
+        else:
+            curve = "; the normal curve of the exact variance is drawn over it" if last["normal_curve"] else ""
+            left = (f"Left: histogram of {last['values'].size:,} estimates of ∂J/∂θ_{k} by the "
+                    f"{last['estimator']} estimator, each from N = {last['n']} trajectories, around "
+                    f"the exact value {self.exact_gradient[k]:.3g}{curve}; exact variance "
+                    f"{last['exact_var']:.3g}, measured {last['measured_var']:.3g}.")
+            right = "the variance"
+        return (f"{left} Right: {right} against N from {ns[0]} to {ns[-1]} on log-log axes, "
+                f"exact (dashed line) and measured (dots), both falling as 1/N.")
+
     def draw(self, name: str, n: int):
         """The figure for one state: histogram of the estimates, and variance against N.
 
-        Returns the explorer's one persistent Figure, updated; the numbers it shows
-        are kept in ``self.last``.
+        Returns ``(figure, alt)``: the explorer's one persistent Figure, updated, and
+        its text alternative (:meth:`alt`); the numbers it shows are kept in ``self.last``.
         """
         if self.figure is None:
             self._build_figure()
@@ -396,7 +416,7 @@ class VarianceExplorer:
                              self.moments[name].mean[k] if k != "error" else exact_var),
                          measured_mean=float(values.mean()),
                          normal_curve=k != "error" and n >= self.normal_from)
-        return self.figure
+        return self.figure, self.alt()
 
     # ------------------------------------------------------------- rendering
     def render(self, *index) -> None:
