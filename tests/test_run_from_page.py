@@ -223,8 +223,6 @@ def test_reference_entries_link_their_source(built_book):
 
 
 @pytest.mark.slow
-@pytest.mark.skip(reason="issue 13: the chapters link their helpers ({py:func}, {py:class}) in the lead's "
-                         "step; remove this mark when they do")
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_links_into_the_reference_at_least_three_times(built_book, chapter):
     page = (built_book / f"{chapter}.html").read_text(encoding="utf-8")
