@@ -25,6 +25,9 @@ check_softmax_score                3        fn(logits, action) -> (A,)
 check_total_return_estimator       4        fn(scores, rewards, mask) -> (n_params,)
 check_reward_to_go                 5        fn(rewards, mask, gamma) -> (T, N)
 check_baseline_estimator           5        fn(scores, rewards, mask, baseline) -> (n_params,)
+check_gae                          6        fn(rewards, values, mask, gamma, lam) -> (T, N)
+check_per_decision_weights         6        fn(pi_new, pi_old, mask) -> (T, N)
+check_per_coordinate_baseline      6        fn(u, v, probs) -> (n_params,)
 =================================  =======  ==================================================
 
 (P in the first row is the dynamics; n_params = dim θ, the number of parameters.)
@@ -32,6 +35,7 @@ check_baseline_estimator           5        fn(scores, rewards, mask, baseline) 
 
 from .chain_rule import check_finite_difference_gradient
 from .core import Case, CheckResult, check_function
+from .critic import check_gae, check_per_coordinate_baseline, check_per_decision_weights
 from .grading import case_count, grade
 from .likelihood_ratio import check_softmax_score
 from .log_factorization import check_total_return_estimator
@@ -50,4 +54,7 @@ __all__ = [
     "check_total_return_estimator",
     "check_reward_to_go",
     "check_baseline_estimator",
+    "check_gae",
+    "check_per_decision_weights",
+    "check_per_coordinate_baseline",
 ]
