@@ -112,7 +112,7 @@ def actor_critic(env, policy, theta0, *, iterations: int, rng, batch_steps: int 
     rng = check_generator("rng", rng)
     iterations = check_int("iterations", iterations, minimum=1)
     lam = check_lambda(lam)
-    if not (isinstance(gamma, numbers.Real) and 0.0 < gamma <= 1.0):
+    if isinstance(gamma, bool) or not (isinstance(gamma, numbers.Real) and 0.0 < gamma <= 1.0):
         raise ValueError(f"gamma: expected a discount in (0, 1], got {gamma!r}")
     if isinstance(ridge, bool) or not isinstance(ridge, numbers.Real) or ridge < 0:
         raise ValueError(f"ridge: expected a number >= 0, got {ridge!r}")
