@@ -1,8 +1,9 @@
 """The ``pgbook`` command line.
 
     pgbook --version      print the package version
-    pgbook export --edition student|instructor --out DIR [--chapters NAME ...] [--force] [--book BOOK]
-                          write one notebook per chapter (see pgbook.export)
+    pgbook export --edition student|instructor|nbgrader|otter --out DIR [--chapters NAME ...] [--force] [--book BOOK]
+                          write one notebook per chapter (see pgbook.export), or an nbgrader
+                          course / otter master notebooks (see pgbook.coursework)
 
 Exit codes: 0 done; 2 a usage error or a refusal; 1 a malformed chapter source.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import __version__
 
@@ -29,6 +31,8 @@ def _run_export(args: argparse.Namespace) -> int:
         return 2
     notebooks = [p for p in written if p.suffix == ".ipynb"]
     print(f"{args.edition} edition: {len(notebooks)} notebook(s) written to {args.out}")
+    if args.edition in ("nbgrader", "otter"):
+        print(f"  next: the commands in {Path(args.out) / 'README.md'}")
     for path in written:
         print(f"  {path}")
     return 0
@@ -45,18 +49,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write the student or instructor edition of the chapters as Jupyter notebooks",
+        help="write the chapters as Jupyter notebooks: student, instructor, nbgrader or otter edition",
         description=(
             "Write one .ipynb per chapter listed in _toc.yml, with no outputs. The student edition "
             "removes every solution and replaces each '### BEGIN SOLUTION' ... '### END SOLUTION' "
-            "region with a stub; the instructor edition keeps everything. Refuses to overwrite "
-            "existing files unless --force."
+            "region with a stub; the instructor edition keeps everything. The nbgrader edition is an "
+            "nbgrader course folder (source/<chapter>/<chapter>.ipynb with solution and graded test "
+            "cells, points from each exercise's :points:, and nbgrader_config.py); the otter edition "
+            "is one otter-assign master notebook per chapter. Refuses to overwrite existing files "
+            "unless --force."
         ),
     )
-    export.add_argument("--edition", required=True, choices=["student", "instructor"],
-                        help="student: solutions removed, stubs in place; instructor: everything")
+    export.add_argument("--edition", required=True, choices=["student", "instructor", "nbgrader", "otter"],
+                        help="student: solutions removed, stubs in place; instructor: everything; "
+                             "nbgrader: a course folder for nbgrader; otter: master notebooks for otter assign")
     export.add_argument("--out", required=True, metavar="DIR",
-                        help="folder to write the notebooks and a README.md into (created if missing)")
+                        help="folder to write the notebooks and a README.md into (created if missing); "
+                             "for nbgrader, the course folder")
     export.add_argument("--chapters", nargs="+", metavar="NAME",
                         help="only these chapters, by file name without .md (e.g. q_weighted); default: all")
     export.add_argument("--force", action="store_true",

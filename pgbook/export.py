@@ -2,6 +2,12 @@
 
     pgbook export --edition student    --out DIR [--chapters NAME ...] [--force] [--book BOOK]
     pgbook export --edition instructor --out DIR [--chapters NAME ...] [--force] [--book BOOK]
+    pgbook export --edition nbgrader   --out DIR [--chapters NAME ...] [--force] [--book BOOK]
+    pgbook export --edition otter      --out DIR [--chapters NAME ...] [--force] [--book BOOK]
+
+The nbgrader and otter editions (graded coursework, with the points each
+``{exercise}`` states in its ``:points:`` option) are written by
+:mod:`pgbook.coursework`; this module writes the other two.
 
 **Convention for exercises in the chapter sources.** Chapters are MyST Markdown notebooks (a jupytext header with a kernelspec).
 
@@ -81,6 +87,7 @@ from typing import Callable
 
 __all__ = [
     "EDITIONS",
+    "NOTEBOOK_EDITIONS",
     "ExportError",
     "find_book",
     "toc_chapters",
@@ -91,11 +98,13 @@ __all__ = [
     "is_notebook",
     "plain_markdown",
     "plain_notebook",
+    "source_resolver",
     "edition_notebook",
     "export",
 ]
 
-EDITIONS = ("student", "instructor")
+EDITIONS = ("student", "instructor", "nbgrader", "otter")
+NOTEBOOK_EDITIONS = ("student", "instructor")  # one plain notebook per chapter (edition_notebook)
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 ANSWER_PLACEHOLDER = "YOUR ANSWER HERE"
 SOLUTION_TAG = "solution"
@@ -718,13 +727,142 @@ def edition_notebook(source: Path, name: str, edition: str, root: Path,
     student edition's solutions removed and stubs in place, and its MyST turned
     into plain Markdown (:func:`plain_markdown`).
     """
-    if edition not in EDITIONS:
-        raise ExportError(f"edition must be one of {', '.join(EDITIONS)}, got {edition!r}")
+    if edition not in NOTEBOOK_EDITIONS:
+        raise ExportError(f"edition must be one of {', '.join(NOTEBOOK_EDITIONS)}, got {edition!r}")
     notebook = chapter_notebook(source)
     if edition == "student":
         notebook = student_notebook(notebook, where=str(source))
     plain_notebook(notebook, resolve, notebooks)
     return _finish(notebook, name, edition, source, root)
+
+
+# ------------------------------------------------ numbers from the sources
+
+_OPTION = re.compile(r"^\s*:(?P<key>[\w-]+):\s*(?P<value>.*?)\s*$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
+
+
+def _numbered_entries(root: Path) -> list[str]:
+    """The ``file`` entries of the numbered parts of ``_toc.yml``, in order: chapter k is entry k-1."""
+    import yaml
+
+    try:
+        toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    entries = []
+    for part in toc.get("parts", []) or []:
+        if isinstance(part, dict) and part.get("numbered"):
+            entries += [c["file"] for c in part.get("chapters", []) or [] if isinstance(c, dict) and "file" in c]
+    return entries
+
+
+def _scan_targets(text: str, chapter: int | None) -> dict[tuple[str, str], str]:
+    """{(kind, label): text} for the numbered things of one source, as the book numbers them:
+    labelled equations (3.2), exercises Exercise 3.1, ``{prf:...}`` blocks Theorem 3.1 (one
+    counter per kind), and section targets ``(label)=`` → the heading under them."""
+    found: dict[tuple[str, str], str] = {}
+    counters: dict[str, int] = {}
+
+    def number(kind: str) -> str:
+        counters[kind] = counters.get(kind, 0) + 1
+        return f"{chapter}.{counters[kind]}" if chapter else str(counters[kind])
+
+    lines = text.split("\n")
+    stack: list[_Fence] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if stack and _closes(line, stack[-1]):
+            stack.pop()
+            i += 1
+            continue
+        if stack and stack[-1].literal:  # a code cell or code block: its lines are code
+            i += 1
+            continue
+        target = _TARGET.match(line)
+        if target:
+            heading = next((m for m in (_HEADING.match(l) for l in lines[i + 1:i + 4]) if m), None)
+            if heading:
+                found[("ref", target["label"].lower())] = heading["title"]
+            i += 1
+            continue
+        dollars = _LABELLED_DOLLARS.match(line)
+        if dollars and "$$" in line[:-len(dollars["label"]) - 2]:
+            found[("eq", dollars["label"])] = f"({number('eq')})"
+            i += 1
+            continue
+        opening = _opening(line)
+        if opening is None:
+            i += 1
+            continue
+        fence, name, _ = opening
+        literal = name is None or name in _CODE
+        stack.append(_Fence(fence[0], len(fence), literal=literal))
+        if literal:
+            i += 1
+            continue
+        options, j = {}, i + 1
+        if j < len(lines) and lines[j].strip() == "---":
+            j += 1
+            while j < len(lines) and lines[j].strip() != "---":
+                key, _, value = lines[j].strip().partition(":")
+                options[key.strip()] = value.strip()
+                j += 1
+            j += 1
+        while j < len(lines) and _OPTION.match(lines[j]):
+            match = _OPTION.match(lines[j])
+            options[match["key"]] = match["value"]
+            j += 1
+        label = options.get("label", "").strip()
+        if label and "nonumber" not in options:
+            if name == "math":
+                found[("eq", label)] = f"({number('eq')})"
+            elif name in ("exercise", "exercise-start"):
+                found[("exercise", label)] = f"Exercise {number('exercise')}"
+            elif name.startswith("prf:") and name != "prf:proof":
+                kind = name[4:]
+                found[("prf", label)] = f"{kind.title()} {number(name)}"
+        i = j
+    return found
+
+
+def source_resolver(root: Path) -> Resolver:
+    """``resolve(kind, target)`` for :func:`plain_markdown`, from the book's sources alone.
+
+    Numbers equations (3.2), exercises (Exercise 3.1) and ``{prf:...}`` blocks
+    (Theorem 3.1) the way the built book does: within each chapter of the numbered
+    parts of ``_toc.yml``, labelled blocks only, one counter per kind of block.
+    ``{ref}`` to a section gives its heading. What it cannot tell (citations,
+    glued values, pages outside the numbered parts) is left to the plain form.
+    """
+    numbered = _numbered_entries(root)
+    index: dict[tuple[str, str], str] = {}
+    for entry in _toc_files(root):
+        path = _source_path(root, entry)
+        if path is None or path.suffix != ".md":
+            continue
+        chapter = numbered.index(entry) + 1 if entry in numbered else None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for key, value in _scan_targets(text, chapter).items():
+            index.setdefault(key, value)
+
+    def resolve(kind: str, target: str) -> str | None:
+        if kind in ("eq", "math"):
+            return index.get(("eq", target))
+        if kind in ("exercise", "exercise-start"):
+            return index.get(("exercise", target))
+        if kind.startswith("prf:"):
+            return index.get(("prf", target))
+        if kind in ("ref", "std:ref", "numref"):
+            return (index.get(("exercise", target)) or index.get(("prf", target))
+                    or index.get(("ref", target.lower())))
+        return None
+
+    return resolve
 
 
 # ------------------------------------------------------------- the export
@@ -803,11 +941,17 @@ def export(
     available = toc_chapters(root)
     names = _select(available, chapters, root)
 
-    notebooks = {}
-    for name in names:
-        notebook = edition_notebook(available[name], name, edition, root, notebooks=names)
-        notebooks[f"{name}.ipynb"] = nbformat.writes(notebook) + "\n"
-    files = {**notebooks, "README.md": _readme(edition, names)}
+    if edition in NOTEBOOK_EDITIONS:
+        notebooks = {}
+        resolve = source_resolver(root)
+        for name in names:
+            notebook = edition_notebook(available[name], name, edition, root, resolve=resolve, notebooks=names)
+            notebooks[f"{name}.ipynb"] = nbformat.writes(notebook) + "\n"
+        files = {**notebooks, "README.md": _readme(edition, names)}
+    else:  # nbgrader, otter: see pgbook.coursework
+        from .coursework import graded_files
+
+        files = graded_files(edition, {name: available[name] for name in names}, root)
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -828,6 +972,7 @@ def export(
     for filename, text in files.items():
         path = out / filename
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         except OSError as err:
             raise ExportError(f"cannot write {path}: {err.strerror or err}") from err
