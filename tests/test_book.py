@@ -84,10 +84,10 @@ WAIT_FOR_RENDER = """async () => {
   // the widget library loads when a widget nears the viewport (pgbook-widgets-loader.js)
   if (views.length) { views[0].parentElement.scrollIntoView(); }
   const deadline = Date.now() + 10000;
+  // (lazy frames load when scrolled to; the broken-image check loads them itself)
   while (Date.now() < deadline) {
     const rendered = Array.from(views).every(s => s.parentElement.querySelector('.jupyter-widgets'));
-    const images = Array.from(document.images).every(i => i.complete);
-    if (rendered && images) break;
+    if (rendered) break;
     await new Promise(r => setTimeout(r, 100));
   }
 }"""
