@@ -22,7 +22,7 @@ from book_server import CHROMIUM, CHROMIUM_ARGS, copy_tree, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 # The derivation's order; files that do not exist yet are left out.
-CHAPTERS = ["objective", "chain_rule", "likelihood_ratio", "log_factorization", "q_weighted"]
+CHAPTERS = ["objective", "chain_rule", "likelihood_ratio", "log_factorization", "q_weighted", "critics"]
 APPENDIX = ["proofs", "confusions", "next_steps", "notation", "references"]
 # The package's reference: book/api/index.md and its sections (kept with --only: no page cites them).
 API = ["problems", "exact", "estimators", "widgets", "coursework"]
