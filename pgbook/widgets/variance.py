@@ -309,7 +309,9 @@ class VarianceExplorer:
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
         ax.tick_params(axis="y", labelsize=SMALL)
-        a["legend"] = ax.legend(fontsize=SMALL, loc="upper left", frameon=False)
+        # below the panels, in one row: inside the histogram it ran into the numbers box
+        a["legend"] = fig.legend(handles=ax.get_legend_handles_labels()[0], loc="outside lower left",
+                                 ncols=3, fontsize=SMALL, frameon=False)
         a["title"] = ax.set_title(" ", fontsize=10)
         a["text"] = ax.text(0.98, 0.97, " \n ", transform=ax.transAxes, ha="right", va="top",
                             fontsize=SMALL, bbox=dict(boxstyle="round", fc="white", ec="0.8"))
@@ -402,7 +404,7 @@ class VarianceExplorer:
         ax.set_xlim(*view)
         ax.set_ylim(0, 1.3 * top if top > 0 else 1.0)
         a["title"].set_text(f"{name}, N = {n}")
-        a["text"].set_text(f"{values.size} estimates of N = {n}\n"
+        a["text"].set_text(f"{values.size:,} estimates of N = {n}\n"
                            f"exact {what}: {exact_var:.3g}\nmeasured: {measured_var:.3g}")
 
         ns = self.n_values
