@@ -26,7 +26,8 @@ code blocks) fills that cell in the instructor's notebook only. A code
 exercise's written solution explains the reference; the graded editions leave
 it out (the instructor edition has it).
 
-**nbgrader.** ``COURSE`` becomes an nbgrader course folder, one assignment per chapter::
+**nbgrader.** ``COURSE`` becomes an nbgrader course folder, one assignment per chapter
+(pages with no exercise are left out, unless named with ``--chapters``)::
 
     COURSE/nbgrader_config.py          what grading the chapters needs (the per-cell timeout)
     COURSE/README.md                   the commands, from generate_assignment to feedback
@@ -557,8 +558,11 @@ def _otter_tests(exercise: Exercise) -> list[str]:
     tests = []
     for check, fn in exercise.checks:
         found = getattr(checks_module, check, None)
-        count = checks_module.case_count(found) if found is not None else None
-        if not count:  # a check pgbook does not know: one test for all its cases
+        try:
+            count = checks_module.case_count(found) if found is not None else None
+        except TypeError:  # a check that cannot run its cases one by one
+            count = None
+        if not count:  # a check pgbook does not know, or cannot split: one test for all its cases
             tests.append(_imports(exercise) + f"result = {check}({fn})\nassert result.passed, result.message")
             continue
         for case in range(1, count + 1):
@@ -655,6 +659,7 @@ def otter_notebook(source: Path, name: str, where: str | None = None, resolve=No
 
 def _otter_readme(names: list[str]) -> str:
     first = names[0]
+    zip_glob = f"dist/{first}/autograder/{first}-autograder_*.zip"
     return "\n".join([
         "# otter-grader master notebooks: 'The policy gradient, from first principles'",
         "",
@@ -662,9 +667,15 @@ def _otter_readme(names: list[str]) -> str:
         "with the solutions, the points and the tests. Do not give these to students.",
         "",
         "```bash",
-        f"otter assign {first}.ipynb dist/{first}     # dist/{first}/student/: hand that out",
-        f"otter run -a dist/{first}/autograder/autograder.zip -o results SUBMISSION.ipynb",
+        f"otter assign {first}.ipynb dist/{first}",
+        f"# hand out dist/{first}/student/{first}.ipynb; to grade one submission:",
+        "mkdir -p results",
+        f"otter run -a {zip_glob} -o results SUBMISSION.ipynb",
+        "# to check the tests against the solutions (full marks expected):",
+        f"otter run -a {zip_glob} -o results dist/{first}/autograder/{first}.ipynb",
         "```",
+        "",
+        "(otter names the autograder zip with the time it was built, hence the `*`.)",
         "",
         "`otter run` grades one submission in the current environment (no Docker): it needs pgbook,",
         "otter-grader and ipykernel installed. Code exercises have one test per case of their check,",
@@ -678,9 +689,13 @@ def _otter_readme(names: list[str]) -> str:
 
 # --------------------------------------------------------------- the files
 
-def graded_files(edition: str, sources: dict[str, Path], root: Path) -> dict[str, str]:
+def graded_files(edition: str, sources: dict[str, Path], root: Path, skip_empty: bool = False) -> dict[str, str]:
     """{relative path: text} of the ``edition`` ("nbgrader" or "otter") of ``sources``
-    ({chapter name: source path}, in reading order)."""
+    ({chapter name: source path}, in reading order).
+
+    skip_empty: leave out the pages with no exercise (an assignment with nothing to grade);
+    ``pgbook export`` does when no chapters are named. Raises ExportError if none is left.
+    """
     import nbformat
 
     if edition not in GRADED_EDITIONS:
@@ -701,11 +716,18 @@ def graded_files(edition: str, sources: dict[str, Path], root: Path) -> dict[str
         else:
             notebook = otter_notebook(source, name, where, resolve)
             path = f"{name}.ipynb"
+        graded = any(("nbgrader" in c.metadata and c.metadata["nbgrader"]["grade"])
+                     or (c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")) for c in notebook.cells)
+        if skip_empty and not graded:
+            names.remove(name)
+            continue
         for index, cell in enumerate(notebook.cells):
             cell["id"] = f"{name[:40]}-{index:03d}"
         notebook.metadata["pgbook"] = {"edition": edition, "source": where}
         nbformat.validate(notebook)
         files[path] = nbformat.writes(notebook) + "\n"
+    if not names:
+        raise ExportError("none of the chapters has an exercise: nothing to grade", code=2)
     if edition == "nbgrader":
         files["nbgrader_config.py"] = _nbgrader_config()
         files["README.md"] = _nbgrader_readme(names)

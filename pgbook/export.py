@@ -951,7 +951,7 @@ def export(
     else:  # nbgrader, otter: see pgbook.coursework
         from .coursework import graded_files
 
-        files = graded_files(edition, {name: available[name] for name in names}, root)
+        files = graded_files(edition, {name: available[name] for name in names}, root, skip_empty=not chapters)
 
     out = Path(out)
     if out.exists() and not out.is_dir():

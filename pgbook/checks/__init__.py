@@ -11,9 +11,10 @@ never raise. For an autograder (see :mod:`pgbook.checks.grading`):
 
 - partial credit, for nbgrader: ``grade(check_reward_to_go, reward_to_go, points=3)``
   prints the message and returns 3 × the fraction of cases passed;
-- all or nothing: ``check_reward_to_go(reward_to_go).assert_passed()`` raises
-  ``AssertionError`` with the message (a bare ``assert check_reward_to_go(...)``
-  would raise it with no message);
+- all or nothing: ``result = check_reward_to_go(reward_to_go)`` then
+  ``assert result, result.message`` (a bare ``assert check_reward_to_go(...)``
+  would raise ``AssertionError`` with no message); ``.assert_passed()`` does the
+  same in one call;
 - one case alone: ``check_reward_to_go(reward_to_go, case=2)``.
 
 =================================  =======  ==================================================

@@ -20,7 +20,8 @@ passed, and ``result.score(points)`` is the partial credit, points × the
 fraction passed. :func:`pgbook.checks.grade` prints the message and returns
 that score, which is what nbgrader reads from a test cell. ``check_x(fn,
 case=k)`` runs case k alone (one otter test case each). An autograder that
-wants all or nothing calls ``check_x(fn).assert_passed()``, which raises
+wants all or nothing writes ``result = check_x(fn)`` then ``assert result,
+result.message``, or ``check_x(fn).assert_passed()``: both raise
 ``AssertionError`` with the message (a bare ``assert check_x(fn)`` would raise
 it with no message).
 
@@ -150,10 +151,11 @@ class CheckResult:
         """Raise ``AssertionError(message)`` unless passed; for all-or-nothing autograder tests.
 
         Returns None, so a test cell ending in it shows no value (nbgrader reads a
-        cell's value as a partial score). IPython leaves this frame out of the
-        traceback (``__tracebackhide__``): the student sees their cell and the message.
+        cell's value as a partial score). The traceback shows this method's frame;
+        a test cell that should show only its own line and the message writes
+        ``result = check_x(fn)`` then ``assert result, result.message``.
         """
-        __tracebackhide__ = True  # noqa: F841 - read by IPython and pytest
+        __tracebackhide__ = True  # noqa: F841 - pytest leaves this frame out
         if not self.passed:
             raise AssertionError(self.message)
 
