@@ -242,7 +242,8 @@ def test_reference_shows_no_markup_error(built_book):
 @pytest.mark.slow
 def test_chapter_1_runs_in_a_fresh_venv_from_the_served_wheel(built_book, book_url, tmp_path):
     """A fresh venv, the served wheel (pip takes its dependencies from the package index, as a
-    reader's would), nbclient and ipykernel; chapter 1's .ipynb downloaded from its page; run."""
+    reader's would), nbclient and ipykernel; every module of pgbook imported (so pyproject.toml
+    declares every dependency); chapter 1's .ipynb (the student edition) downloaded from its page; run."""
     chapter = CHAPTERS[0]
     run_page = (built_book / "book" / "run.html").read_text(encoding="utf-8")
     wheel_href = re.search(r'class="pgbook-download[^"]*" href="([^"]+\.whl)"', run_page).group(1)
@@ -265,6 +266,16 @@ def test_chapter_1_runs_in_a_fresh_venv_from_the_served_wheel(built_book, book_u
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import pgbook; print(pgbook.__file__)"],
                            cwd=work, env=env, capture_output=True, text=True, check=True).stdout
     assert where.startswith(str(venv)), f"pgbook imported from {where}, not from the venv"
+    # every module imports with only the declared dependencies (a missing one is a ModuleNotFoundError)
+    importer = ("import importlib, pkgutil, pgbook\n"
+                "names = [m.name for m in pkgutil.walk_packages(pgbook.__path__, 'pgbook.')]\n"
+                "for name in names:\n"
+                "    importlib.import_module(name)\n"
+                "print('imported', len(names), 'modules')\n")
+    done = subprocess.run([str(venv / "bin" / "python"), "-c", importer], cwd=work, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, f"a pgbook module does not import in a fresh venv:\n{done.stderr[-3000:]}"
+    assert int(done.stdout.split()[1]) >= 30, done.stdout
     runner = (
         "import sys, nbformat\n"
         "from nbclient import NotebookClient\n"
