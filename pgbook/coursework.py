@@ -316,8 +316,10 @@ class _Reader:
 
 
 def read_exercises(notebook, where: str) -> list[tuple]:
-    """The cells of ``notebook`` (a chapter, as :func:`pgbook.export.chapter_notebook` reads it)
-    as the items of :class:`_Reader`; raises ExportError (code 1) on a malformed exercise."""
+    """The cells of ``notebook`` (a chapter, as :func:`pgbook.export.chapter_notebook` reads it), in order:
+    ("markdown", text), ("exercise", Exercise), ("stub", cell, Exercise), ("check", cell, Exercise),
+    ("code", cell), ("raw", cell), and ("answer", Exercise) where a written solution stood.
+    Raises ExportError (code 1) on a malformed exercise."""
     reader = _Reader(where)
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
