@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from conftest import run_in_kernel
+
 from pgbook import exact
 from pgbook.critic import gae_moments
 from pgbook.envs import two_state_mdp
@@ -67,3 +69,20 @@ def test_bad_input_is_refused_by_name(kw, name):
     theta = args.pop("theta", THETA)
     with pytest.raises(ValueError, match=name):
         GAEExplorer(MDP, POLICY, theta, **args)
+
+
+def test_live_kernel_draws_a_frame_when_a_control_moves():
+    out = run_in_kernel(
+        "import numpy as np\n"
+        "from pgbook.envs import two_state_mdp\n"
+        "from pgbook.policies import TabularSoftmax\n"
+        "from pgbook.widgets.gae import gae_explorer\n"
+        "p = TabularSoftmax(2, 2)\n"
+        "theta = np.random.default_rng(0).normal(0.0, 0.5, p.n_params)\n"
+        "w = gae_explorer(two_state_mdp(horizon=4), p, theta, epsilons=[0.0, 1.0],\n"
+        "                 lams=[0.0, 0.5, 1.0], n_samples=200, precompute=False)\n"
+        "before = bool(w.images[0][0].value)\n"
+        "w.grid.outer_control.index = 0\n"
+        "w.grid.inner_control.index = 0\n"
+        "print(before, bool(w.images[0][0].value), w.images[0][0].tooltip.startswith('Two panels'))")
+    assert out.split() == ["False", "True", "True"]
