@@ -124,3 +124,20 @@ def browser():
         chromium = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's axe.min.js, fetched once from npm at its pinned version and integrity."""
+    import vendor_assets
+
+    folder = vendor_assets.fetch(vendor_assets.TEST_PACKAGES, vendor_assets.TEST_VENDOR)
+    return str(folder / "axe-core" / "axe.min.js")
+
+
+@pytest.fixture(scope="session")
+def visits(browser, book_url, axe_script):
+    """Every page loaded once and measured for all the browser tests (tests/page_visits.py)."""
+    from page_visits import visit
+
+    return {path: visit(browser, book_url, path, axe_script) for path in PAGES}

@@ -24,6 +24,7 @@ import sys
 import pytest
 
 from conftest import PAGES, ROOT
+from page_visits import PHONES
 
 sys.path.insert(0, str(ROOT / "tools"))
 import vendor_assets  # noqa: E402
@@ -37,100 +38,11 @@ pytestmark = [pytest.mark.slow]
 # the book, that the book cannot fix from its sources. Rule id -> reason.
 KNOWN_THEME_VIOLATIONS: dict[str, str] = {}
 
-WAIT = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
-  const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
-  // the widget library loads when a widget nears the viewport (pgbook-widgets-loader.js)
-  if (views.length) { views[0].parentElement.scrollIntoView(); }
-  const deadline = Date.now() + 10000;
-  while (Date.now() < deadline) {
-    if (Array.from(views).every(s => s.parentElement.querySelector('.jupyter-widgets'))) break;
-    await new Promise(r => setTimeout(r, 100));
-  }
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-}"""
-
-AXE_RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
-  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-}"""
-
-# Load every image (frames are lazy), then report each one's alt and density.
-IMAGES = """async () => {
-  const imgs = Array.from(document.querySelectorAll('main img, article img'));
-  for (const img of imgs) { img.loading = 'eager'; }
-  await Promise.all(imgs.map(img => img.decode().catch(() => null)));
-  return imgs.map(img => {
-    const shown = img.getBoundingClientRect().width;
-    const css = shown || Number(img.getAttribute('width')) || 0;
-    return {src: img.getAttribute('src') || '', alt: img.getAttribute('alt'),
-            natural: img.naturalWidth, css: css};
-  });
-}"""
-
-CONTROLS = """() => {
-  const sliders = Array.from(document.querySelectorAll('.widget-slider .noUi-handle[role=slider]')).map(h => {
-    const readout = h.closest('.widget-slider').querySelector('.widget-readout');
-    return {name: h.getAttribute('aria-label') || '', valuetext: h.getAttribute('aria-valuetext') || '',
-            readout: readout ? readout.textContent.trim() : ''};
-  });
-  const toggles = Array.from(document.querySelectorAll('.widget-toggle-buttons button')).map(b => ({
-    pressed: b.getAttribute('aria-pressed'), active: b.classList.contains('mod-active')}));
-  return {sliders, toggles};
-}"""
-
-TAB_STOPS_IN_MATH = """() => Array.from(document.querySelectorAll('mjx-container'))
-  .filter(m => m.tabIndex >= 0 || m.querySelector('[tabindex]:not([tabindex="-1"])')).length"""
-
-OVERFLOW = """() => {
-  const doc = document.documentElement;
-  const wide = Array.from(document.querySelectorAll('main *')).filter(e => {
-    const r = e.getBoundingClientRect();
-    return r.width > 0 && r.right > doc.clientWidth + 1 && !e.closest('mjx-container, pre, .highlight, .table-wrapper, div.math, .cell_output');
-  }).slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + Array.from(e.classList).join('.'));
-  return {scroll: doc.scrollWidth, client: doc.clientWidth, wide};
-}"""
-
-
 def chapter_pages() -> list[str]:
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [f"{c['file']}.html" for part in toc["parts"] if part.get("numbered") for c in part["chapters"]]
-
-
-@pytest.fixture(scope="session")
-def axe_script() -> str:
-    """axe-core's axe.min.js, fetched once from npm at its pinned version and integrity."""
-    folder = vendor_assets.fetch(vendor_assets.TEST_PACKAGES, vendor_assets.TEST_VENDOR)
-    return str(folder / "axe-core" / "axe.min.js")
-
-
-def open_page(browser, url: str, width: int, height: int = 900):
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url, wait_until="networkidle")
-    page.evaluate(WAIT)
-    return page
-
-
-@pytest.fixture(scope="module")
-def desktop(browser, book_url, axe_script):
-    """Each page once at 1280 px: axe's violations, the images, the controls, math tab stops."""
-    out = {}
-    for path in PAGES:
-        page = open_page(browser, book_url + path, 1280)
-        try:
-            page.add_script_tag(path=axe_script)
-            out[path] = {
-                "violations": page.evaluate(AXE_RUN),
-                "images": page.evaluate(IMAGES),
-                "controls": page.evaluate(CONTROLS),
-                "math_tab_stops": page.evaluate(TAB_STOPS_IN_MATH),
-            }
-        finally:
-            page.close()
-    return out
 
 
 @pytest.mark.browser
@@ -184,29 +96,17 @@ def test_widget_controls_expose_a_name_and_the_value_shown(desktop, path):
             f"{path}: a toggle button's aria-pressed does not say whether it is selected")
 
 
-PHONES = [(390, 844), (320, 640)]
-
-
 @pytest.fixture(scope="module")
-def phones(browser, book_url):
-    """Each page loaded once at 390 × 844, measured, then resized to 320 × 640 and measured again."""
-    out = {size: {} for size in PHONES}
-    for path in PAGES:
-        page = open_page(browser, book_url + path, *PHONES[0])
-        try:
-            for width, height in PHONES:
-                page.set_viewport_size({"width": width, "height": height})
-                page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-                out[width, height][path] = page.evaluate(OVERFLOW)
-        finally:
-            page.close()
-    return out
+def desktop(visits):
+    """Each page as loaded once at 1280 px (tests/page_visits.py), with axe-core's findings."""
+    return visits
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width,height", PHONES)
-def test_no_page_overflows_on_a_phone(phones, width, height):
-    overflowing = {path: m for path, m in phones[width, height].items() if m["scroll"] > m["client"]}
+def test_no_page_overflows_on_a_phone(visits, width, height):
+    overflowing = {path: r["overflow"][width, height] for path, r in visits.items()
+                   if r["overflow"][width, height]["scroll"] > r["overflow"][width, height]["client"]}
     assert overflowing == {}, f"pages wider than a {width} px screen: {overflowing}"
 
 

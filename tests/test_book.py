@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -75,81 +74,6 @@ def test_root_redirect_inlines_the_favicon(built_book):
 
 
 # --- in the browser -----------------------------------------------------------
-
-WAIT_FOR_RENDER = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
-  const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
-  // the widget library loads when a widget nears the viewport (pgbook-widgets-loader.js)
-  if (views.length) { views[0].parentElement.scrollIntoView(); }
-  const deadline = Date.now() + 10000;
-  // (lazy frames load when scrolled to; the broken-image check loads them itself)
-  while (Date.now() < deadline) {
-    const rendered = Array.from(views).every(s => s.parentElement.querySelector('.jupyter-widgets'));
-    if (rendered) break;
-    await new Promise(r => setTimeout(r, 100));
-  }
-}"""
-
-# Text a reader sees, with code removed (code may legitimately hold "$" and "\\(").
-VISIBLE_PROSE = """() => {
-  const main = document.querySelector('main') || document.body;
-  const copy = main.cloneNode(true);
-  copy.querySelectorAll('pre, code, script, style, mjx-container, .cell_input').forEach(e => e.remove());
-  return copy.innerText;
-}"""
-
-
-@pytest.fixture(scope="module")
-def visits(browser, book_url):
-    """Open each page once; record requests, console errors, and what rendered."""
-    results = {}
-    host = urlsplit(book_url).netloc
-    for path in PAGES:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        record = {"external": [], "errors": [], "failed": []}
-
-        def on_request(request, record=record):
-            url = urlsplit(request.url)
-            # data: and blob: URLs are made inside the page itself
-            if url.scheme not in ("data", "blob") and url.netloc != host:
-                record["external"].append(request.url)
-
-        page.on("request", on_request)
-        page.on("console", lambda m, r=record: r["errors"].append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e, r=record: r["errors"].append(f"page error: {e}"))
-        page.on("response", lambda resp, r=record: r["failed"].append(f"{resp.status} {resp.url}") if resp.status >= 400 else None)
-        page.on("requestfailed", lambda req, r=record: r["failed"].append(f"failed {req.url}"))
-        response = page.goto(book_url + path, wait_until="networkidle")
-        record["status"] = response.status
-        page.evaluate(WAIT_FOR_RENDER)
-        page.wait_for_load_state("networkidle")
-        record["math_sources"] = page.locator("main .math, main div.math, main span.math").count()
-        record["mathjax"] = page.locator("mjx-container").count()
-        record["prose"] = page.evaluate(VISIBLE_PROSE)
-        # Lazy frames below the fold may not have loaded yet: load each, then decode it
-        # (decode() rejects for a missing or undecodable file)
-        record["broken_images"] = page.evaluate(
-            """async () => {
-                 const broken = [];
-                 await Promise.all(Array.from(document.images).map(async i => {
-                   i.loading = 'eager';
-                   try { await i.decode(); } catch (e) { broken.push(i.src); }
-                 }));
-                 return broken;
-               }"""
-        )
-        record["figures"] = page.locator("main .cell_output img:not(.widget-image)").count()
-        record["widget_views"] = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
-        record["widgets_rendered"] = page.evaluate(
-            """() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
-                 .filter(s => s.parentElement.querySelector('.jupyter-widgets')).length"""
-        )
-        results[path] = record
-        page.close()
-    return results
-
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES)
