@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -31,18 +30,9 @@ SOURCE_PAGE_SAMPLE = ["_modules/pgbook/exact.html", "_modules/pgbook/estimators.
 
 def toc_pages() -> list[str]:
     """The HTML path of every page in _toc.yml, plus the pages Sphinx adds."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
+    from build_book import toc_files
 
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
+    files = toc_files(ROOT)
     # index.html redirects to the root page; the others are written by Sphinx. There is
     # no domain index (sphinx-proof's prf-prf.html, py-modindex.html): html_domain_indices
     # is off in _config.yml

@@ -43,8 +43,8 @@ def build_env() -> dict:
                 MPLBACKEND=INLINE, PGBOOK_STATIC_WIDGETS="1")
 
 
-def notebook_sources(root: Path) -> list[Path]:
-    """The pages of the toc that are notebooks: MyST Markdown with a kernelspec (jupytext header)."""
+def toc_files(root: Path) -> list[str]:
+    """Every page of ``_toc.yml``, root first, as paths without extension (``book/intro``)."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     files = [toc["root"]]
 
@@ -57,8 +57,13 @@ def notebook_sources(root: Path) -> list[Path]:
 
     walk(toc.get("parts"))
     walk(toc.get("chapters"))
+    return files
+
+
+def notebook_sources(root: Path) -> list[Path]:
+    """The pages of the toc that are notebooks: MyST Markdown with a kernelspec (jupytext header)."""
     found = []
-    for name in files:
+    for name in toc_files(root):
         path = root / f"{name}.md"
         if not path.exists():
             continue
