@@ -52,6 +52,23 @@ def drop_thebe(app: Sphinx) -> None:
             app.disconnect(listener.id)
 
 
+def static_changed(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """The root page, to be rebuilt when a file of ``_ext/static`` differs from its built copy.
+
+    Sphinx copies the static files only when it writes some page: with no page
+    out of date it stops early ("no targets are out of date"), and an edited
+    script in ``_ext/static`` would never reach the built book.
+    """
+    source = Path(app.confdir) / "_ext" / "static"
+    built = Path(app.outdir) / "_static"
+    for path in source.rglob("*"):
+        if path.is_file():
+            copy = built / path.relative_to(source)
+            if not copy.is_file() or copy.read_bytes() != path.read_bytes():
+                return [app.config.root_doc]
+    return []
+
+
 def _is_external(uri: str | None) -> bool:
     return bool(uri) and (uri.startswith("//") or "://" in uri)
 
@@ -69,6 +86,7 @@ def check_page_assets(app: Sphinx, pagename: str, templatename, context: dict, d
 
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", check_vendor)
+    app.connect("env-get-outdated", static_changed)
     drop_thebe(app)
     # after myst-nb has added its per-page widget scripts (priority 500)
     app.connect("html-page-context", check_page_assets, priority=900)

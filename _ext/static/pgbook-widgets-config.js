@@ -21,13 +21,18 @@ function pgbookWhenReady(fn) {
   document.currentScript.setAttribute("data-jupyter-widgets-cdn", staticRoot);
 
   // Modules the bundle asks require.js for, mapped to the local copy of the
-  // html-manager package instead of the CDN. The bundle asks for its fonts as
-  // "<module>/dist/<hash>.woff2", so each path is the package root, not dist/.
+  // html-manager package instead of the CDN. embed-amd.js defines these
+  // modules itself; each finds its fonts in the folder of the URL require.js
+  // gives its name, so every name maps to a file name in dist/, where the
+  // fonts are (mapped to the package root, a module asked for
+  // _static/@jupyter-widgets/<hash>.woff2, which does not exist).
   var packageRoot = staticRoot + "@jupyter-widgets/html-manager";
   var paths = {};
   ["base", "base7", "controls", "controls7", "html-manager", "output"].forEach(function (name) {
-    paths["@jupyter-widgets/" + name] = packageRoot;
+    paths["@jupyter-widgets/" + name] = packageRoot + "/dist/" + name;
   });
+  // and the manager's own modules ("@jupyter-widgets/html-manager/dist/...") are in dist/
+  paths["@jupyter-widgets/html-manager/dist"] = packageRoot + "/dist";
   window.require.config({ paths: paths });
 
   // html-manager 1.x typesets widget labels through MathJax 2's Hub.Queue;

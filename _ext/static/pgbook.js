@@ -26,7 +26,10 @@
 // A display equation wider than the column scrolls in its box (pgbook.css).
 // A keyboard user must be able to scroll it too, so an overflowing box (and
 // only such a box) joins the tab order, named as an equation that scrolls.
-// The equations themselves stay out of the tab order.
+// The equations themselves stay out of the tab order. The boxes are measured
+// once the page is idle after loading (and after a resize): measured at the
+// load event, they made the browser lay out the whole chapter again, in one
+// long task, while the fonts were still arriving.
 (function () {
   "use strict";
   function mark() {
@@ -42,11 +45,17 @@
       }
     });
   }
-  function afterMath() {
-    var mj = window.MathJax;
-    var ready = mj && mj.startup && mj.startup.promise ? mj.startup.promise : Promise.resolve();
-    ready.then(mark);
+  function whenIdle() {
+    if (window.requestIdleCallback) {
+      window.requestIdleCallback(mark, { timeout: 2000 });
+    } else {
+      window.setTimeout(mark, 200);
+    }
   }
-  window.addEventListener("load", afterMath);
-  window.addEventListener("resize", function () { window.requestAnimationFrame(mark); });
+  window.addEventListener("load", whenIdle);
+  var pending = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(whenIdle, 100);
+  });
 })();

@@ -1,0 +1,135 @@
+"""Light pages: maths typeset at build time, a head that holds up no text, lazy figures.
+
+_ext/static_math.py typesets every formula with the vendored MathJax in node
+and takes MathJax's script off the page; _ext/light_pages.py drops the scripts
+a page never uses and defers the rest. These tests check the functions on
+small pages, and the built book as a whole. tests/test_book.py checks in
+Chromium that the maths shows, with no raw TeX, on every page; here the search
+page, which keeps Sphinx's search scripts, is checked to still find things.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "_ext"))
+from light_pages import lighten  # noqa: E402
+from static_math import formulas, replace, typeset  # noqa: E402
+from sphinx.errors import ExtensionError  # noqa: E402
+
+NODE_MAIN = ROOT / "_vendor" / "mathjax" / "es5" / "node-main.js"
+
+PAGE = """<html><head>
+<script>window.MathJax = {"options": {}}</script>
+<script defer="defer" src="../_static/mathjax/es5/tex-mml-chtml.js?v=1"></script>
+</head><body>
+<p>The return <span class="math notranslate nohighlight">\\(G_t &lt; \\gamma^t\\)</span> and</p>
+<div class="math notranslate nohighlight" id="equation-x">
+<span class="eqno">(1.2)<a class="headerlink" href="#equation-x">#</a></span>\\[\\sum_{t=0}^{T-1} r_t\\]</div>
+</body></html>"""
+
+
+def needs_mathjax():
+    if not NODE_MAIN.exists():
+        pytest.skip("run tools/vendor_assets.py first (the vendored MathJax is missing)")
+
+
+def test_formulas_are_found_in_order_and_unescaped():
+    assert formulas(PAGE) == [("G_t < \\gamma^t", False), ("\\sum_{t=0}^{T-1} r_t", True)]
+
+
+def test_a_page_is_typeset_in_place():
+    needs_mathjax()
+    [result] = typeset([{"name": "p", "fontURL": "../fonts", "items": formulas(PAGE)}], NODE_MAIN)
+    page = replace(PAGE, result["html"], result["css"])
+    assert page.count("<mjx-container") == 2
+    assert 'display="true"' in page.split('id="equation-x"')[1]
+    assert "\\(" not in page and "\\[" not in page
+    assert "window.MathJax" not in page and "tex-mml-chtml.js" not in page
+    assert '<span class="eqno">(1.2)' in page, "the equation number stays"
+    assert page.count("<mjx-assistive-mml") == 2, "each formula keeps its MathML copy for screen readers"
+    assert 'url("../fonts/MathJax_Main-Regular.woff")' in page
+    assert re.search(r'<link rel="preload" href="../fonts/MathJax_Math-Italic.woff" as="font"', page)
+    assert "MathJax_Fraktur" not in "".join(re.findall(r"<link rel=\"preload\"[^>]*>", page)), \
+        "only the fonts the formulas use are preloaded"
+
+
+def test_a_tex_error_names_the_page_and_the_formula():
+    needs_mathjax()
+    with pytest.raises(ExtensionError, match=r"book/x\.html: cannot typeset .*\\\\nosuchmacro"):
+        typeset([{"name": "book/x.html", "fontURL": "f", "items": [["x + \\nosuchmacro", False]]}], NODE_MAIN)
+
+
+HEAD = """<html><head>
+<script defer src="../_static/scripts/fontawesome.js?digest=1"></script>
+<script src="../_static/documentation_options.js?v=1"></script>
+<script src="../_static/doctools.js?v=1"></script>
+<script data-sd-tabs-storage-prefix="p-" src="../_static/design-tabs.js?v=1"></script>
+<script>DOCUMENTATION_OPTIONS.pagename = 'x';</script>
+<script src="../_static/searchtools.js"></script>
+<script src="../_static/language_data.js"></script>
+<script src="../searchindex.js"></script>
+</head><body><img alt="A plot" src="{png}" /><img alt="B" src="{png}" style="width: 10px;" /></body></html>"""
+
+
+def test_the_head_is_lightened(tmp_path):
+    png = tmp_path / "f.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big"))
+    page = lighten(HEAD.replace("{png}", "f.png"), search_page=False, folder=tmp_path)
+    assert "fontawesome.js" not in page
+    assert "searchindex.js" not in page and "searchtools.js" not in page
+    assert '<script src="../_static/documentation_options.js?v=1">' in page, "the inline scripts need it first"
+    assert '<script defer src="../_static/doctools.js?v=1">' in page
+    assert '<script defer data-sd-tabs-storage-prefix="p-" src="../_static/design-tabs.js?v=1">' in page
+    assert '<img alt="A plot" src="f.png" width="640" height="480" loading="lazy" decoding="async" />' in page
+    assert '<img alt="B" src="f.png" style="width: 10px;" loading="lazy" decoding="async" />' in page
+    assert lighten(page, search_page=False, folder=tmp_path) == page, "lightening twice changes nothing"
+    search = lighten(HEAD.replace("{png}", "f.png"), search_page=True, folder=tmp_path)
+    assert "searchindex.js" in search, "the search page keeps its search scripts"
+
+
+@pytest.mark.slow
+def test_no_built_page_loads_mathjax_or_blocks_on_a_script(built_book):
+    loader = re.compile(r"<script[^>]*src=\"[^\"]*(?:mathjax/|fontawesome\.js)")
+    blocking = re.compile(r"<script (?![^>]*\bdefer\b)[^>]*src=\"(?![^\"]*documentation_options)([^\"]+)\"")
+    math = re.compile(r'<(span|div) class="math notranslate nohighlight"[^>]*>(.*?)</\1>', re.S)
+    checked = 0
+    for path in sorted(built_book.rglob("*.html")):
+        rel = path.relative_to(built_book).as_posix()
+        if rel.startswith(("_static/", "_sources/")):
+            continue
+        page = path.read_text(encoding="utf-8")
+        head = page[: page.find("</head>")]
+        assert not loader.search(page), f"{rel} still loads MathJax or fontawesome.js"
+        if rel != "search.html":
+            assert "searchindex.js" not in head, f"{rel} loads the search index"
+            assert blocking.findall(head) == [], f"{rel} has scripts that block the text"
+        for element in math.finditer(page):
+            assert "<mjx-container" in element.group(2) and "\\(" not in element.group(2), \
+                f"{rel}: a formula was not typeset: {element.group(0)[:120]}"
+            checked += 1
+    assert checked > 1000, f"only {checked} formulas in the whole book?"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_search_page_still_finds_pages(browser, book_url):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(book_url + "search.html?q=baseline")
+        results = page.locator("#search-results ul.search li")
+        results.first.wait_for(timeout=20000)
+        assert results.count() >= 3
+        assert any("q_weighted" in (a.get_attribute("href") or "")
+                   for a in page.locator("#search-results ul.search li a").all())
+        assert errors == []
+    finally:
+        page.close()
