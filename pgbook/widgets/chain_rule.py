@@ -271,7 +271,9 @@ def draw_chain_rule_cost(cost: ChainRuleCost, horizon: int | None = None,
         title += (f", T = {horizon}: {_sci(cost.n_terms[h])} terms\n"
                   f"chain rule {_duration(y)} ({how});  "
                   f"DP {_duration(math.log10(cost.dp_seconds[h]))} (measured)")
-    ax.set_title(title, fontsize=10)
+    # y=1.0: at the top of the panel; left to itself, matplotlib looks for ticks above the
+    # panel on every draw (there are none), a fifth of a widget's redraw
+    ax.set_title(title, fontsize=10, y=1.0)
     ax.set_xlabel("horizon T")
     ax.set_ylabel("seconds (log scale)")
     # a right margin in proportion to the range, so a mark at T = max_horizon
@@ -281,12 +283,14 @@ def draw_chain_rule_cost(cost: ChainRuleCost, horizon: int | None = None,
     floor = math.floor(min(dp.min(), model.min()))
     low = floor - max(0.5, 0.05 * (top - floor))
     ax.set_ylim(low, top + 0.1 * (top - low) + 0.5)
-    from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator, NullLocator
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
     if top - low < 80:  # a minor tick at every power of ten, where they stay apart
         ax.yaxis.set_minor_locator(MultipleLocator(1))
+    else:  # (said, for an axes drawn into again)
+        ax.yaxis.set_minor_locator(NullLocator())
     ax.legend(loc="upper left")
     return fig
 
@@ -321,6 +325,8 @@ class ChainRuleCostWidget:
         self.costs = {p: measure_chain_rule_cost(*p, self.horizons, max_multiplications)
                       for p in self.pairs}
         self.last: dict = {}
+        # one figure for every state (see _laid_out_figure)
+        self._figure = None
         labels = [f"|S|={S}, |A|={A}" for S, A in self.pairs]
         self._pair_of = dict(zip(labels, self.pairs))
         self.grid = FigureGrid(labels, self.horizons, self._draw, outer_label="states, actions",
@@ -339,7 +345,16 @@ class ChainRuleCostWidget:
                          log10_seconds=float(cost.log10_enumeration_seconds[h]),
                          measured=bool(cost.measured[h]),
                          dp_seconds=float(cost.dp_seconds[h]))
-        fig = draw_chain_rule_cost(cost, horizon, max_horizon=max(12, int(horizon)))
+        if self._figure is None:
+            self._figure = self._laid_out_figure()
+        ax = self._figure.axes[0]
+        # take the last state's marks off, but keep the axes: ax.clear() would also throw
+        # away every tick, and making them again took a third of a redraw
+        for artist in [*ax.lines, *ax.texts, *ax.collections, *ax.patches]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        fig = draw_chain_rule_cost(cost, horizon, max_horizon=max(12, int(horizon)), ax=ax)
         how = "measured" if cost.measured[h] else "extrapolated from the count"
         y = cost.log10_enumeration_seconds[h]
         alt = (f"Seconds against the horizon T, log scale, for |S| = {pair[0]}, "
@@ -347,6 +362,25 @@ class ChainRuleCostWidget:
                f"the chain rule takes {_duration(y)} ({how}), the DP "
                f"{_duration(math.log10(cost.dp_seconds[h]))} (measured).")
         return fig, alt
+
+    def _laid_out_figure(self):
+        """The one figure every state is drawn into, its layout solved once and then kept.
+
+        Solving the constrained layout took half of each redraw. It is solved
+        for the state with the widest labels (the largest |S|, |A| and T: the
+        most digits on the time axis), so every other state fits the same
+        margins. The figure, its canvas and the canvas's cache of parsed labels
+        then live from one frame to the next.
+        """
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6.0, 3.6), layout="constrained")
+        widest = self.costs[self.pairs[-1]]
+        draw_chain_rule_cost(widest, self.horizons[-1], max_horizon=max(12, self.horizons[-1]),
+                             ax=fig.add_subplot())
+        fig.draw_without_rendering()  # solve the layout once ...
+        fig.set_layout_engine("none")  # ... and keep it
+        return fig
 
     def render(self, i: int, j: int) -> None:
         """Draw the figure for pair i and horizon j (what a control change does in a kernel)."""

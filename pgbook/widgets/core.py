@@ -55,12 +55,25 @@ def static_build() -> bool:
 
 
 def figure_png(fig, dpi: int = 80) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it (so Jupyter does not show it twice)."""
-    import matplotlib.pyplot as plt
+    """Render a matplotlib figure to PNG bytes, drawing it once, and close it.
 
+    A figure a widget draws again for every state keeps one Agg canvas at the
+    dpi it is rendered at: the canvas's renderer, and with it the cache of
+    parsed labels ($10^{2}$, $\\partial J$, ...), then live from one frame to
+    the next. ``savefig`` on a bare Figure, or at another dpi, makes a new
+    renderer every time, parses every label again and draws the figure twice
+    (once only to run its layout engine, which drawing runs anyway): it took
+    twice as long. Closing keeps Jupyter from showing the figure a second time.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
     buffer = io.BytesIO()
     # metadata={"Software": None}: no version string in the PNG, so two builds give the same bytes
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    canvas.print_png(buffer, metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()
 

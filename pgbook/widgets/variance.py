@@ -297,13 +297,13 @@ class VarianceExplorer:
                                     label=r"exact $E\|\hat g_N-\nabla J\|^2$")
             a["curve"] = ax.axvline(0, lw=1.5, label="measured mean")
             ax.set_xlabel(r"squared error $\|\hat g_N - \nabla J\|^2$")
-            ax_var.set_title("mean squared error", fontsize=10)
+            ax_var.set_title("mean squared error", fontsize=10, y=1.0)
         else:
             a["curve"], = ax.plot([], [], color="0.35", lw=1,
                                   label=f"normal, exact variance (N ≥ {self.normal_from})")
             a["exact"] = mark_exact(ax, 0.0, label=rf"exact $\partial J/\partial\theta_{{{k}}}$")
             ax.set_xlabel(rf"estimate of $\partial J/\partial\theta_{{{k}}}$")
-            ax_var.set_title(rf"variance $\Sigma_{{{k}{k}}}/N$", fontsize=10)
+            ax_var.set_title(rf"variance $\Sigma_{{{k}{k}}}/N$", fontsize=10, y=1.0)
         # a density: the bars have total area 1, like the normal curve beside them
         ax.set_ylabel("density", fontsize=SMALL)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
@@ -312,7 +312,9 @@ class VarianceExplorer:
         # below the panels, in one row: inside the histogram it ran into the numbers box
         a["legend"] = fig.legend(handles=ax.get_legend_handles_labels()[0], loc="outside lower left",
                                  ncols=3, fontsize=SMALL, frameon=False)
-        a["title"] = ax.set_title(" ", fontsize=10)
+        # y=1.0: titles sit at the top of their panel; left to itself, matplotlib looks for
+        # ticks above each panel on every redraw (there are none), a tenth of the time
+        a["title"] = ax.set_title(" ", fontsize=10, y=1.0)
         a["text"] = ax.text(0.98, 0.97, " \n ", transform=ax.transAxes, ha="right", va="top",
                             fontsize=SMALL, bbox=dict(boxstyle="round", fc="white", ec="0.8"))
 
