@@ -71,8 +71,10 @@ def png_size(png: bytes) -> tuple[int, int]:
 def frame_img(src: str, alt: str, css_width: int, png: bytes) -> str:
     width, height = png_size(png)
     css_height = round(height * css_width / width)
-    return (f'<img class="widget-image pgbook-frame" src="{html.escape(src)}" alt="{html.escape(alt)}" '
-            f'width="{css_width}" height="{css_height}" loading="lazy" decoding="async">')
+    # in a box of its own, which scrolls sideways where the column is narrower than the frame
+    return (f'<div class="pgbook-frame-box"><img class="widget-image pgbook-frame" src="{html.escape(src)}" '
+            f'alt="{html.escape(alt)}" width="{css_width}" height="{css_height}" loading="lazy" '
+            'decoding="async"></div>')
 
 
 def rewrite_state(state: dict, prefix: str, frames: Path, where: str) -> int:

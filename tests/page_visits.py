@@ -11,7 +11,8 @@ what the browser tests spend their time on, so each page is loaded once, at
   page), every image's alt text and density, the widget controls' names and
   values, and the equations in the tab order;
 - then the same page resized to 390 × 844 and to 320 × 640, and measured for
-  sideways overflow.
+  sideways overflow, for figures shrunk below the size their type was set for,
+  and for widget controls or readouts off the screen.
 """
 
 from __future__ import annotations
@@ -104,6 +105,23 @@ OVERFLOW = """() => {
 }"""
 
 
+# A figure narrower on the page than the size its type was set for (its width attribute, or
+# the width MyST-NB styles it with): its 10 px type would shrink with it, to 5 or 6 px on a phone.
+SHRUNK_FIGURES = """() => Array.from(document.querySelectorAll('main img')).filter(img => {
+  const designed = parseFloat(img.getAttribute('width')) || parseFloat(img.style.width) || 0;
+  const shown = img.getBoundingClientRect().width;
+  return designed > 0 && shown > 0 && shown < designed - 1;
+}).slice(0, 3).map(img => (img.getAttribute('alt') || img.src).slice(0, 60))"""
+
+
+# Widget controls and their readouts that are not wholly on screen (they must not need sideways scrolling).
+CONTROLS_OFF_SCREEN = """() => Array.from(document.querySelectorAll(
+    '.widget-readout, .widget-slider .noUi-handle, .widget-toggle-button, .widget-label')).filter(e => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && (r.left < -1 || r.right > document.documentElement.clientWidth + 1);
+}).slice(0, 3).map(e => e.className + ': ' + e.textContent.trim().slice(0, 30))"""
+
+
 def visit(browser, book_url: str, path: str, axe_script: str) -> dict:
     """Load ``path`` once and take every measurement of the browser tests (see the module docstring)."""
     host = urlsplit(book_url).netloc
@@ -140,11 +158,13 @@ def visit(browser, book_url: str, path: str, axe_script: str) -> dict:
         page.add_script_tag(path=axe_script)
         record["violations"] = page.evaluate(AXE_RUN)
         # phones: the same page, narrower
-        record["overflow"] = {}
+        record["overflow"], record["shrunk_figures"], record["controls_off_screen"] = {}, {}, {}
         for width, height in PHONES:
             page.set_viewport_size({"width": width, "height": height})
             page.evaluate(NEXT_FRAME)
             record["overflow"][width, height] = page.evaluate(OVERFLOW)
+            record["shrunk_figures"][width, height] = page.evaluate(SHRUNK_FIGURES)
+            record["controls_off_screen"][width, height] = page.evaluate(CONTROLS_OFF_SCREEN)
     finally:
         page.close()
     return record

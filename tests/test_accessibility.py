@@ -10,7 +10,9 @@ and the page's own DOM. For every page:
   not the frame extension's fallback);
 - every raster figure carries at least 2 image pixels per CSS pixel (or is SVG);
 - no MathJax equation is a tab stop;
-- nothing overflows sideways at 390 or at 320 px;
+- nothing overflows sideways at 390 or at 320 px, and no figure is shrunk there
+  (its type would shrink with it: a wide figure scrolls in its own box), and
+  every widget control and readout is on screen there;
 - each slider handle has a name and announces the value shown, and each toggle
   button says whether it is selected;
 - each chapter's HTML is at most 1 MB.
@@ -108,6 +110,22 @@ def test_no_page_overflows_on_a_phone(visits, width, height):
     overflowing = {path: r["overflow"][width, height] for path, r in visits.items()
                    if r["overflow"][width, height]["scroll"] > r["overflow"][width, height]["client"]}
     assert overflowing == {}, f"pages wider than a {width} px screen: {overflowing}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width,height", PHONES)
+def test_no_figure_is_shrunk_on_a_phone(visits, width, height):
+    shrunk = {path: r["shrunk_figures"][width, height] for path, r in visits.items()
+              if r["shrunk_figures"][width, height]}
+    assert shrunk == {}, f"figures drawn smaller than their type was set for at {width} px: {shrunk}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width,height", PHONES)
+def test_widget_controls_are_on_screen_on_a_phone(visits, width, height):
+    off = {path: r["controls_off_screen"][width, height] for path, r in visits.items()
+           if r["controls_off_screen"][width, height]}
+    assert off == {}, f"widget controls or readouts off a {width} px screen: {off}"
 
 
 @pytest.mark.parametrize("path", chapter_pages())

@@ -95,7 +95,11 @@ function pgbookWhenReady(fn) {
   function schedule() {
     if (queued) { return; }
     queued = true;
-    window.requestAnimationFrame(function () { queued = false; enhance(); });
+    window.requestAnimationFrame(function () {
+      queued = false;
+      enhance();
+      if (window.pgbookMarkScrollers) { window.pgbookMarkScrollers(); }  // pgbook.js: wide frames
+    });
   }
 
   pgbookWhenReady(function () {

@@ -23,7 +23,7 @@
   }, true);
 })();
 
-// A display equation wider than the column scrolls in its box (pgbook.css).
+// A display equation or a figure wider than the column scrolls in its box (pgbook.css).
 // A keyboard user must be able to scroll it too, so an overflowing box (and
 // only such a box) joins the tab order, named as an equation that scrolls.
 // The equations themselves stay out of the tab order. The boxes are measured
@@ -32,18 +32,20 @@
 // long task, while the fonts were still arriving.
 (function () {
   "use strict";
+  var BOXES = { "div.math": "Equation", ".pgbook-frame-box": "Figure",
+                ".cell_output:has(> img, > a > img)": "Figure" };
   function mark() {
-    document.querySelectorAll("div.math").forEach(function (box) {
+    Object.keys(BOXES).forEach(function (selector) { document.querySelectorAll(selector).forEach(function (box) {
       if (box.scrollWidth > box.clientWidth + 1) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", "Equation, scrolls sideways");
+        box.setAttribute("aria-label", BOXES[selector] + ", scrolls sideways");
       } else if (box.getAttribute("tabindex") === "0") {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
         box.removeAttribute("aria-label");
       }
-    });
+    }); });
   }
   function whenIdle() {
     if (window.requestIdleCallback) {
@@ -53,6 +55,8 @@
     }
   }
   window.addEventListener("load", whenIdle);
+  // (the widget library calls this once it has drawn the widgets' frames)
+  window.pgbookMarkScrollers = whenIdle;
   var pending = null;
   window.addEventListener("resize", function () {
     window.clearTimeout(pending);

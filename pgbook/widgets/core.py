@@ -59,11 +59,12 @@ def figure_png(fig, dpi: int = 80) -> bytes:
 
     A figure a widget draws again for every state keeps one Agg canvas at the
     dpi it is rendered at: the canvas's renderer, and with it the cache of
-    parsed labels ($10^{2}$, $\\partial J$, ...), then live from one frame to
-    the next. ``savefig`` on a bare Figure, or at another dpi, makes a new
-    renderer every time, parses every label again and draws the figure twice
-    (once only to run its layout engine, which drawing runs anyway): it took
-    twice as long. Closing keeps Jupyter from showing the figure a second time.
+    parsed mathtext labels (the powers of ten on a log axis, ∂J/∂θ), then
+    live from one frame to the next. ``savefig`` on a bare Figure, or at
+    another dpi, makes a new renderer every time, parses every label again
+    and draws the figure twice (once only to run its layout engine, which
+    drawing runs anyway): it took twice as long. Closing keeps Jupyter from
+    showing the figure a second time.
     """
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_agg import FigureCanvasAgg
