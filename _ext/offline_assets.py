@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 REQUIRED = [
     "mathjax/es5/tex-mml-chtml.js",
+    "mathjax/es5/node-main.js",  # run by node to typeset the maths at build time (static_math.py)
     "requirejs/require.js",
     "@jupyter-widgets/html-manager/dist/embed-amd.js",
 ]
