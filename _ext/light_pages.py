@@ -16,7 +16,9 @@ Found with Lighthouse's mobile profile on the chapters (``make bench``):
   after it add fields to ``DOCUMENTATION_OPTIONS``.
 
 - A figure (an ``<img>`` in a cell's output) is fetched when it comes near
-  the screen (``loading="lazy"``), not with the page, and carries its pixel
+  the screen (``loading="lazy"``), not with the page, except the page's first
+  figure, which loads with it (``bench_pages.py``: shown within 1.5 s of
+  loading, for a reader who scrolls straight to it); each carries its pixel
   size as ``width`` and ``height``, so the column keeps its place for it and
   nothing below it moves when it arrives.
 
@@ -67,13 +69,19 @@ def lighten(page: str, search_page: bool, folder: Path) -> str:
         head = SEARCH.sub("", head)
     head = SCRIPT.sub(_defer, head)
 
+    first = True
+
     def figure(match: re.Match) -> str:
+        nonlocal first
         attrs = match.group(1)
         source = SOURCE.search(attrs)
         if source and not re.search(r"\b(style|width)=", attrs):
             width, height = png_size(folder / source.group(1))
             attrs += f' width="{width}" height="{height}"'
-        return f'<img {attrs} loading="lazy" decoding="async" />'
+        # the page's first figure loads with the page: a reader who scrolls to it finds it drawn
+        loading = "eager" if first and source and "_images/" in source.group(1) else "lazy"
+        first = first and loading == "lazy"
+        return f'<img {attrs} loading="{loading}" decoding="async" />'
 
     return head + FIGURE.sub(figure, page[end:])
 

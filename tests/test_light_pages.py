@@ -79,18 +79,20 @@ HEAD = """<html><head>
 
 
 def test_the_head_is_lightened(tmp_path):
-    png = tmp_path / "f.png"
+    (tmp_path / "_images").mkdir()
+    png = tmp_path / "_images" / "f.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big"))
-    page = lighten(HEAD.replace("{png}", "f.png"), search_page=False, folder=tmp_path)
+    page = lighten(HEAD.replace("{png}", "_images/f.png"), search_page=False, folder=tmp_path)
     assert "fontawesome.js" not in page
     assert "searchindex.js" not in page and "searchtools.js" not in page
     assert '<script src="../_static/documentation_options.js?v=1">' in page, "the inline scripts need it first"
     assert '<script defer src="../_static/doctools.js?v=1">' in page
     assert '<script defer data-sd-tabs-storage-prefix="p-" src="../_static/design-tabs.js?v=1">' in page
-    assert '<img alt="A plot" src="f.png" width="640" height="480" loading="lazy" decoding="async" />' in page
-    assert '<img alt="B" src="f.png" style="width: 10px;" loading="lazy" decoding="async" />' in page
+    assert '<img alt="A plot" src="_images/f.png" width="640" height="480" loading="eager" decoding="async" />' \
+        in page, "the first figure loads with the page"
+    assert '<img alt="B" src="_images/f.png" style="width: 10px;" loading="lazy" decoding="async" />' in page
     assert lighten(page, search_page=False, folder=tmp_path) == page, "lightening twice changes nothing"
-    search = lighten(HEAD.replace("{png}", "f.png"), search_page=True, folder=tmp_path)
+    search = lighten(HEAD.replace("{png}", "_images/f.png"), search_page=True, folder=tmp_path)
     assert "searchindex.js" in search, "the search page keeps its search scripts"
 
 
