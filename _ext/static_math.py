@@ -83,8 +83,6 @@ def replace(page: str, typeset: list[str], css: str) -> str:
         return match.group(1) + inner + match.group(4)
 
     page = ELEMENT.sub(element, page)
-    if next(rendered, None) is not None:
-        raise ExtensionError("static_math: more formulas typeset than found")
     page = CONFIG.sub("", page)
     page = LOADER.sub("", page)
     if css:
@@ -123,10 +121,8 @@ def typeset_pages(app: Sphinx, exception: Exception | None) -> None:
         files.append((path, page))
         font_url = os.path.relpath(out / FONTS, path.parent).replace(os.sep, "/")
         requests.append({"name": str(rel), "fontURL": font_url, "items": formulas(page)})
-    if not files:
-        return
     with_math = [r for r in requests if r["items"]]
-    results = iter(typeset(with_math, mathjax)) if with_math else iter(())
+    results = iter(typeset(with_math, mathjax) if with_math else [])
     for (path, page), request in zip(files, requests):
         result = next(results) if request["items"] else {"html": [], "css": ""}
         path.write_text(replace(page, result["html"], result["css"]), encoding="utf-8")

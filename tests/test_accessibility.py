@@ -112,19 +112,22 @@ def test_no_page_overflows_on_a_phone(visits, width, height):
     assert overflowing == {}, f"pages wider than a {width} px screen: {overflowing}"
 
 
+def found_on_a_phone(visits, finding: str, size) -> dict:
+    """Each page's non-empty ``finding`` (a list tests/page_visits.py measured) at one phone size."""
+    return {path: r[finding][size] for path, r in visits.items() if r[finding][size]}
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width,height", PHONES)
 def test_no_figure_is_shrunk_on_a_phone(visits, width, height):
-    shrunk = {path: r["shrunk_figures"][width, height] for path, r in visits.items()
-              if r["shrunk_figures"][width, height]}
+    shrunk = found_on_a_phone(visits, "shrunk_figures", (width, height))
     assert shrunk == {}, f"figures drawn smaller than their type was set for at {width} px: {shrunk}"
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width,height", PHONES)
 def test_widget_controls_are_on_screen_on_a_phone(visits, width, height):
-    off = {path: r["controls_off_screen"][width, height] for path, r in visits.items()
-           if r["controls_off_screen"][width, height]}
+    off = found_on_a_phone(visits, "controls_off_screen", (width, height))
     assert off == {}, f"widget controls or readouts off a {width} px screen: {off}"
 
 

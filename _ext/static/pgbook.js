@@ -25,7 +25,7 @@
 
 // A display equation or a figure wider than the column scrolls in its box (pgbook.css).
 // A keyboard user must be able to scroll it too, so an overflowing box (and
-// only such a box) joins the tab order, named as an equation that scrolls.
+// only such a box) joins the tab order, named as an equation or a figure that scrolls.
 // The equations themselves stay out of the tab order. The boxes are measured
 // once the page is idle after loading (and after a resize): measured at the
 // load event, they made the browser lay out the whole chapter again, in one
@@ -55,7 +55,7 @@
     }
   }
   window.addEventListener("load", whenIdle);
-  // (the widget library calls this once it has drawn the widgets' frames)
+  // (pgbook-widgets-config.js calls this after the widgets draw or change their frames)
   window.pgbookMarkScrollers = whenIdle;
   var pending = null;
   window.addEventListener("resize", function () {
