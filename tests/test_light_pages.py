@@ -46,24 +46,45 @@ def test_formulas_are_found_in_order_and_unescaped():
 
 def test_a_page_is_typeset_in_place():
     needs_mathjax()
-    [result] = typeset([{"name": "p", "fontURL": "../fonts", "items": formulas(PAGE)}], NODE_MAIN)
-    page = replace(PAGE, result["html"], result["css"])
+    [result] = typeset([{"name": "p", "items": formulas(PAGE)}], NODE_MAIN)
+    page = replace(PAGE, result["html"], result["css"], result["glyphs"])
     assert page.count("<mjx-container") == 2
     assert 'display="true"' in page.split('id="equation-x"')[1]
     assert "\\(" not in page and "\\[" not in page
     assert "window.MathJax" not in page and "tex-mml-chtml.js" not in page
     assert '<span class="eqno">(1.2)' in page, "the equation number stays"
     assert page.count("<mjx-assistive-mml") == 2, "each formula keeps its MathML copy for screen readers"
-    assert 'url("../fonts/MathJax_Main-Regular.woff")' in page
-    assert re.search(r'<link rel="preload" href="../fonts/MathJax_Math-Italic.woff" as="font"', page)
-    assert "MathJax_Fraktur" not in "".join(re.findall(r"<link rel=\"preload\"[^>]*>", page)), \
-        "only the fonts the formulas use are preloaded"
+    assert "<g data-mml-node" not in page, "MathJax's nested groups are folded into the glyphs"
+    body = page[page.index("<body>"):]
+    assert body.startswith('<body><svg style="display: none;" id="MJX-SVG-global-cache"'), \
+        "the glyphs open the body, before any formula uses them"
+    assert glyphs_missing(page) == set()
+    assert ".woff" not in page, "SVG maths loads no font"
+
+
+def test_a_glyph_keeps_its_place_when_its_groups_are_folded():
+    """Σ's limits are scaled and moved twice by MathJax's groups; folded, the moves compose."""
+    needs_mathjax()
+    [result] = typeset([{"name": "p", "items": [["\\sum_{t=0}^{T-1} r_t", True]]}], NODE_MAIN)
+    svg = result["html"][0]
+    # t, the first character below the sum: MathJax's munderover group moves by (0,0), its
+    # TeXAtom by (x, y) and scale(0.707); folded, one transform does both
+    lower = re.search(r'<use href="#MJX-TEX-I-1D461" transform="translate\(([-\d.]+),([-\d.]+)\) scale\(0\.707\)"', svg)
+    assert lower, svg[:600]
+    assert float(lower.group(2)) < -500, "the lower limit sits below the baseline (y is flipped once, outside)"
+    assert re.search(r'<use href="#MJX-TEX-LO-2211"', svg), "the large Σ, unmoved"
+
+
+def glyphs_missing(page: str) -> set[str]:
+    """The glyphs a page's formulas <use> that its glyph cache does not define."""
+    used = set(re.findall(r'<use [^>]*href="#([^"]+)"', page))
+    return used - set(re.findall(r'<path id="([^"]+)"', page))
 
 
 def test_a_tex_error_names_the_page_and_the_formula():
     needs_mathjax()
     with pytest.raises(ExtensionError, match=r"book/x\.html: cannot typeset .*\\\\nosuchmacro"):
-        typeset([{"name": "book/x.html", "fontURL": "f", "items": [["x + \\nosuchmacro", False]]}], NODE_MAIN)
+        typeset([{"name": "book/x.html", "items": [["x + \\nosuchmacro", False]]}], NODE_MAIN)
 
 
 HEAD = """<html><head>
@@ -116,6 +137,7 @@ def test_no_built_page_loads_mathjax_or_blocks_on_a_script(built_book):
             assert "<mjx-container" in element.group(2) and "\\(" not in element.group(2), \
                 f"{rel}: a formula was not typeset: {element.group(0)[:120]}"
             checked += 1
+        assert glyphs_missing(page) == set(), f"{rel} draws glyphs it does not define"
     assert checked > 1000, f"only {checked} formulas in the whole book?"
 
 
