@@ -35,17 +35,24 @@
   var BOXES = { "div.math": "Equation", ".pgbook-frame-box": "Figure",
                 ".cell_output:has(> img, > a > img)": "Figure" };
   function mark() {
+    // every box is measured first, then marked: a change made between two
+    // measurements would make the browser lay the page out again for the next
+    var found = [];
     Object.keys(BOXES).forEach(function (selector) { document.querySelectorAll(selector).forEach(function (box) {
-      if (box.scrollWidth > box.clientWidth + 1) {
+      found.push([box, BOXES[selector], box.scrollWidth > box.clientWidth + 1]);
+    }); });
+    found.forEach(function (item) {
+      var box = item[0];
+      if (item[2]) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", BOXES[selector] + ", scrolls sideways");
+        box.setAttribute("aria-label", item[1] + ", scrolls sideways");
       } else if (box.getAttribute("tabindex") === "0") {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
         box.removeAttribute("aria-label");
       }
-    }); });
+    });
   }
   function whenIdle() {
     if (window.requestIdleCallback) {
