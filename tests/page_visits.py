@@ -122,6 +122,20 @@ CONTROLS_OFF_SCREEN = """() => Array.from(document.querySelectorAll(
 }).slice(0, 3).map(e => e.className + ': ' + e.textContent.trim().slice(0, 30))"""
 
 
+# Equations and figures wider than the screen that scroll in their box with no cue: pgbook.js
+# marks each overflowing box (tab stop, name) and pgbook.css draws its edge shadow. The resize
+# handler waits 100 ms and then for an idle moment, so this waits past both first.
+SCROLLERS_WITHOUT_CUE = """async () => {
+  await new Promise(r => setTimeout(r, 300));
+  await new Promise(r => requestIdleCallback(r, {timeout: 2000}));
+  return Array.from(document.querySelectorAll('div.math, .pgbook-frame-box, .cell_output:has(> img, > a > img)'))
+    .filter(b => b.scrollWidth > b.clientWidth + 1)
+    .filter(b => b.getAttribute('tabindex') !== '0' || !b.getAttribute('aria-label')
+                 || !getComputedStyle(b).backgroundImage.includes('gradient'))
+    .slice(0, 3).map(b => b.className + ': ' + (b.id || b.textContent.trim().slice(0, 30)));
+}"""
+
+
 def visit(browser, book_url: str, path: str, axe_script: str) -> dict:
     """Load ``path`` once and take every measurement of the browser tests (see the module docstring)."""
     host = urlsplit(book_url).netloc
@@ -159,12 +173,14 @@ def visit(browser, book_url: str, path: str, axe_script: str) -> dict:
         record["violations"] = page.evaluate(AXE_RUN)
         # phones: the same page, narrower
         record["overflow"], record["shrunk_figures"], record["controls_off_screen"] = {}, {}, {}
+        record["scrollers_without_cue"] = {}
         for width, height in PHONES:
             page.set_viewport_size({"width": width, "height": height})
             page.evaluate(NEXT_FRAME)
             record["overflow"][width, height] = page.evaluate(OVERFLOW)
             record["shrunk_figures"][width, height] = page.evaluate(SHRUNK_FIGURES)
             record["controls_off_screen"][width, height] = page.evaluate(CONTROLS_OFF_SCREEN)
+            record["scrollers_without_cue"][width, height] = page.evaluate(SCROLLERS_WITHOUT_CUE)
     finally:
         page.close()
     return record

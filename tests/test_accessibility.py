@@ -131,6 +131,14 @@ def test_widget_controls_are_on_screen_on_a_phone(visits, width, height):
     assert off == {}, f"widget controls or readouts off a {width} px screen: {off}"
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize("width,height", PHONES)
+def test_what_scrolls_sideways_on_a_phone_shows_it(visits, width, height):
+    """An equation or figure wider than the screen is a named tab stop with a shadow at its edge."""
+    hidden = found_on_a_phone(visits, "scrollers_without_cue", (width, height))
+    assert hidden == {}, f"boxes that scroll sideways at {width} px with no cue or no name: {hidden}"
+
+
 @pytest.mark.parametrize("path", chapter_pages())
 def test_chapter_html_is_at_most_1_mb(built_book, path):
     size = (built_book / path).stat().st_size
