@@ -40,6 +40,7 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 STATE = re.compile(r'(<script type="application/vnd\.jupyter\.widget-state\+json">)(.*?)(</script>)', re.S)
+VIEW = re.compile(r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', re.S)
 FRAMES = "_images/frames"
 STYLE_ID = "pgbook-frame-style"
 FALLBACK_ALT = "Widget frame (no description)"
@@ -115,6 +116,32 @@ def rewrite_state(state: dict, prefix: str, frames: Path, where: str) -> int:
     return done
 
 
+def still(models: dict, model_id: str) -> str:
+    """The frames a widget shows before any control moves, as HTML: what the page shows
+    until the widget library has loaded and drawn the live widget (and for good with no
+    script). Boxes give their children in order, a Stack its selected child."""
+    model = models.get(model_id)
+    if model is None:
+        return ""
+    state = model["state"]
+    children = [c.removeprefix("IPY_MODEL_") for c in state.get("children", [])]
+    if model["model_name"] == "StackModel":
+        index = state.get("selected_index")
+        children = [children[index]] if index is not None and 0 <= index < len(children) else []
+    if model["model_name"] == "HTMLModel" and 'class="pgbook-frame-box"' in state.get("value", ""):
+        return state["value"]
+    return "".join(still(models, child) for child in children)
+
+
+def add_stills(text: str, models: dict) -> str:
+    """Each widget view of a page preceded by its still (see ``still``); pgbook-widgets-config.js
+    removes it once the live widget is drawn in its place."""
+    def view(match: re.Match) -> str:
+        frames = still(models, json.loads(match.group(1))["model_id"])
+        return (f'<div class="pgbook-widget-still">{frames}</div>' if frames else "") + match.group(0)
+    return VIEW.sub(view, text)
+
+
 def rewrite_pages(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -136,7 +163,8 @@ def rewrite_pages(app: Sphinx, exception) -> None:
         if n:
             # "</" inside a <script> would end it early: escape it as JSON allows
             body = json.dumps(state, ensure_ascii=False).replace("</", "<\\/")
-            page.write_text(text[:match.start(2)] + body + text[match.end(2):], encoding="utf-8")
+            text = text[:match.start(2)] + body + text[match.end(2):]
+            page.write_text(add_stills(text, state["state"]), encoding="utf-8")
             total += n
     if total:
         logger.info(f"widget frames: {total} moved out of the pages into {FRAMES}/")

@@ -165,6 +165,8 @@ def visit(browser, book_url: str, path: str, axe_script: str) -> dict:
         record["figures"] = page.locator("main .cell_output img:not(.widget-image)").count()
         record["widget_views"] = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
         record["widgets_rendered"] = page.evaluate(WIDGETS_RENDERED)
+        # the stills the page showed until the widgets were drawn (_ext/widget_frames.py) are gone
+        record["stills_left"] = page.locator(".pgbook-widget-still").count()
         # accessibility: what axe-core finds, the images, the controls, math tab stops
         record["images"] = page.evaluate(IMAGES)
         record["controls"] = page.evaluate(CONTROLS)

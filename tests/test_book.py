@@ -114,6 +114,7 @@ def test_page_widgets_render(visits, path):
     assert record["widgets_rendered"] == record["widget_views"], (
         f"{path}: {record['widgets_rendered']} of {record['widget_views']} widget outputs rendered"
     )
+    assert record["stills_left"] == 0, f"{path}: a widget's still stayed next to the drawn widget"
 
 
 @pytest.mark.browser

@@ -70,6 +70,14 @@ function pgbookWhenReady(fn) {
   }
 
   function enhance() {
+    // The page shows each widget's first frames as a still (_ext/widget_frames.py) until the
+    // library has drawn the live widget, which it puts between the still and its view script.
+    document.querySelectorAll(".pgbook-widget-still").forEach(function (still) {
+      var live = still.nextElementSibling;
+      if (live && live.classList.contains("widget-subarea") && live.querySelector(".pgbook-frame")) {
+        still.remove();
+      }
+    });
     document.querySelectorAll(".widget-slider").forEach(function (slider) {
       var handle = slider.querySelector(".noUi-handle[role=slider]");
       if (!handle) { return; }
