@@ -19,7 +19,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "_ext"))
-from light_pages import lighten  # noqa: E402
+from light_pages import CODE, lighten, plain_tokens, unwrap_plain_tokens  # noqa: E402
 from static_math import formulas, replace, typeset  # noqa: E402
 from sphinx.errors import ExtensionError  # noqa: E402
 
@@ -117,11 +117,42 @@ def test_the_head_is_lightened(tmp_path):
     assert "searchindex.js" in search, "the search page keeps its search scripts"
 
 
+PYGMENTS = """html[data-theme="light"] .highlight { background: #fefefe; color: #080808 }
+html[data-theme="light"] .highlight .n { color: #080808 } /* Name */
+html[data-theme="light"] .highlight .k { color: #080808; font-weight: bold } /* Keyword */
+html[data-theme="light"] .highlight .o { color: #00622F } /* Operator */
+html[data-theme="light"] .highlight .p { color: #080808 } /* Punctuation */
+html[data-theme="dark"] .highlight { background: #2b2b2b; color: #F8F8F2 }
+html[data-theme="dark"] .highlight .n { color: #F8F8F2 } /* Name */
+html[data-theme="dark"] .highlight .k { color: #F8F8F2; font-weight: bold } /* Keyword */
+html[data-theme="dark"] .highlight .o { color: #ABE338 } /* Operator */
+html[data-theme="dark"] .highlight .p { color: #ABE338 } /* Punctuation */
+"""
+
+
+def test_only_tokens_drawn_like_the_code_around_them_in_both_themes_are_plain():
+    # .k is bold, .o coloured, .p coloured in the dark theme
+    assert plain_tokens(PYGMENTS) == {"n"}
+
+
+def test_plain_tokens_lose_their_span_in_code_only():
+    page = ('<p><span class="n">prose</span></p><div class="highlight"><pre><span></span>'
+            '<span class="n">x</span> <span class="o">=</span> <span class="n">np</span><span class="p">.</span>'
+            '<span class="n">zeros</span></pre></div>')
+    code = unwrap_plain_tokens(page, {"n", "p"})
+    assert code == ('<p><span class="n">prose</span></p><div class="highlight"><pre><span></span>'
+                    'x <span class="o">=</span> np.zeros</pre></div>')
+    assert unwrap_plain_tokens(code, {"n", "p"}) == code
+
+
 @pytest.mark.slow
 def test_no_built_page_loads_mathjax_or_blocks_on_a_script(built_book):
     loader = re.compile(r"<script[^>]*src=\"[^\"]*(?:mathjax/|fontawesome\.js)")
     blocking = re.compile(r"<script (?![^>]*\bdefer\b)[^>]*src=\"(?![^\"]*documentation_options)([^\"]+)\"")
     math = re.compile(r'<(span|div) class="math notranslate nohighlight"[^>]*>(.*?)</\1>', re.S)
+    plain = plain_tokens((built_book / "_static" / "pygments.css").read_text(encoding="utf-8"))
+    assert {"n", "p"} <= plain, "names and punctuation are drawn in the code's own colour"
+    plain_span = re.compile(r'<span class="(?:%s)">' % "|".join(sorted(plain)))
     checked = 0
     for path in sorted(built_book.rglob("*.html")):
         rel = path.relative_to(built_book).as_posix()
@@ -130,6 +161,8 @@ def test_no_built_page_loads_mathjax_or_blocks_on_a_script(built_book):
         page = path.read_text(encoding="utf-8")
         head = page[: page.find("</head>")]
         assert not loader.search(page), f"{rel} still loads MathJax or fontawesome.js"
+        assert not any(plain_span.search(code.group(2)) for code in CODE.finditer(page)), \
+            f"{rel}: code tokens drawn like plain code keep their <span>"
         if rel != "search.html":
             assert "searchindex.js" not in head, f"{rel} loads the search index"
             assert blocking.findall(head) == [], f"{rel} has scripts that block the text"
