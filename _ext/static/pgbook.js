@@ -70,3 +70,29 @@
     pending = window.setTimeout(whenIdle, 100);
   });
 })();
+
+// The theme, at the load event, makes each code block or output that scrolls a tab stop
+// (tabindex 0, else -1), measuring and setting each in turn: every setting made the
+// browser lay the page out again before the next measurement, about a hundred times on a
+// chapter. Setting the same values here first, measured all at once, leaves the theme's
+// pass nothing to change, so it lays nothing out. (Same selector and rule as the theme's
+// addTabStopsToScrollableElements, pydata-sphinx-theme 0.17.)
+(function () {
+  "use strict";
+  var SCROLLABLE = "pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, " +
+                   ".pst-scrollable-table-container";
+  function setTabStops() {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll(SCROLLABLE));
+    var stops = boxes.map(function (box) {
+      return box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight ? 0 : -1;
+    });
+    boxes.forEach(function (box, i) {
+      if (box.getAttribute("tabindex") !== String(stops[i])) { box.tabIndex = stops[i]; }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setTabStops);
+  } else {
+    setTabStops();
+  }
+})();
