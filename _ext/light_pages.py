@@ -12,8 +12,9 @@ Found with Lighthouse's mobile profile on the chapters (``make bench``):
   does use them, loads them itself and keeps them.
 - Every other script in ``<head>`` is deferred: it runs once the page is
   parsed, in the same order as before, so the text paints first. Only
-  ``documentation_options.js`` stays as it is, because the inline scripts
-  after it add fields to ``DOCUMENTATION_OPTIONS``.
+  ``documentation_options.js`` runs where it stands, because the inline scripts
+  after it add fields to ``DOCUMENTATION_OPTIONS``; its dozen lines are
+  written into the page, so the text does not wait for a request either.
 
 - A figure (an ``<img>`` in a cell's output) is fetched when it comes near
   the screen (``loading="lazy"``), not with the page, except the page's first
@@ -44,6 +45,7 @@ FONTAWESOME = re.compile(r'\s*<script defer src="[^"]*/fontawesome\.js[^"]*"></s
 SEARCH = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools|_static/language_data|searchindex)\.js"></script>')
 SCRIPT = re.compile(r"<script( [^>]*)?\ssrc=\"([^\"]+)\"([^>]*)></script>")
 KEEP = ("documentation_options.js",)
+OPTIONS = re.compile(r'<script src="([^"?]*documentation_options\.js)(?:\?[^"]*)?"></script>')
 FIGURE = re.compile(r"<img (?![^>]*loading=)([^>]*?)\s*/?>")
 SOURCE = re.compile(r'src="([^"]+\.png)"')
 CODE = re.compile(r'(<div class="highlight"><pre>)(.*?)(</pre>)', re.S)
@@ -96,6 +98,7 @@ def lighten(page: str, search_page: bool, folder: Path) -> str:
     if not search_page:
         head = SEARCH.sub("", head)
     head = SCRIPT.sub(_defer, head)
+    head = OPTIONS.sub(lambda m: f"<script>{(folder / m.group(1)).read_text(encoding='utf-8').strip()}</script>", head)
 
     first = True
 
