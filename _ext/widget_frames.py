@@ -138,6 +138,8 @@ def add_stills(text: str, models: dict) -> str:
     removes it once the live widget is drawn in its place."""
     def view(match: re.Match) -> str:
         frames = still(models, json.loads(match.group(1))["model_id"])
+        # how it loads is light_pages' to say: eager if it is the page's first figure, else lazy
+        frames = frames.replace(' loading="lazy" decoding="async"', "")
         return (f'<div class="pgbook-widget-still">{frames}</div>' if frames else "") + match.group(0)
     return VIEW.sub(view, text)
 

@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT / "_ext"))
 from widget_frames import add_stills, still  # noqa: E402
 
 
-def frame(name: str) -> str:
-    return f'<div class="pgbook-frame-box"><img class="widget-image pgbook-frame" src="{name}.png" alt="{name}"></div>'
+def frame(name: str, loading: str = ' loading="lazy" decoding="async"') -> str:
+    return f'<div class="pgbook-frame-box"><img class="widget-image pgbook-frame" src="{name}.png" alt="{name}"{loading}></div>'
 
 
 MODELS = {
@@ -50,7 +50,8 @@ def test_a_widget_with_no_frame_or_an_unknown_model_has_no_still():
 
 def test_each_view_script_is_preceded_by_its_still():
     page = f"<div>{VIEW % 'box'}</div><div>{VIEW % 'slider'}</div>"
-    assert add_stills(page, MODELS) == (f'<div><div class="pgbook-widget-still">{frame("f1")}</div>{VIEW % "box"}</div>'
+    # the still's frame leaves how it loads to light_pages (eager if it is the page's first figure)
+    assert add_stills(page, MODELS) == (f'<div><div class="pgbook-widget-still">{frame("f1", "")}</div>{VIEW % "box"}</div>'
                                         f"<div>{VIEW % 'slider'}</div>")
 
 
