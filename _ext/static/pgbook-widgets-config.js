@@ -34,24 +34,6 @@ function pgbookWhenReady(fn) {
   // and the manager's own modules ("@jupyter-widgets/html-manager/dist/...") are in dist/
   paths["@jupyter-widgets/html-manager/dist"] = packageRoot + "/dist";
   window.require.config({ paths: paths });
-
-  // html-manager 1.x typesets widget labels through MathJax 2's Hub.Queue;
-  // the book runs MathJax 3, whose API is typesetPromise. Once MathJax 3 has
-  // loaded (it is deferred, so it has by DOMContentLoaded), give it a Hub
-  // that forwards to MathJax 3. (This script may itself load after that
-  // event: pgbook-widgets-loader.js loads it when a widget comes into view.)
-  pgbookWhenReady(function () {
-    var mj = window.MathJax;
-    if (!mj || mj.Hub) { return; }
-    mj.Hub = {
-      Queue: function (job) {
-        var element = Array.isArray(job) ? job[2] : undefined;
-        if (mj.typesetPromise) {
-          return mj.typesetPromise(element ? [element] : undefined);
-        }
-      },
-    };
-  });
 })();
 
 // Accessible controls. The widget library renders a slider handle with no
