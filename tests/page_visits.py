@@ -122,17 +122,29 @@ CONTROLS_OFF_SCREEN = """() => Array.from(document.querySelectorAll(
 }).slice(0, 3).map(e => e.className + ': ' + e.textContent.trim().slice(0, 30))"""
 
 
-# Equations and figures wider than the screen that scroll in their box with no cue: pgbook.js
-# marks each overflowing box (tab stop, name) and pgbook.css draws its edge shadow. The resize
+# Equations and figures wider than the screen that scroll in their box with no cue, or inline
+# formulas wider than their paragraph left cut off at its edge: pgbook.js marks each overflowing
+# box (tab stop, name; an inline formula goes on a line of its own) and pgbook.css draws its edge
+# shadow. The resize
 # handler waits 100 ms and then for an idle moment, so this waits past both first.
 SCROLLERS_WITHOUT_CUE = """async () => {
   await new Promise(r => setTimeout(r, 300));
   await new Promise(r => requestIdleCallback(r, {timeout: 2000}));
-  return Array.from(document.querySelectorAll('div.math, .pgbook-frame-box, .cell_output:has(> img, > a > img)'))
-    .filter(b => b.scrollWidth > b.clientWidth + 1)
+  const BLOCK = 'p, li, dd, dt, td, th, figcaption, summary, blockquote, h1, h2, h3, h4, h5, h6, div';
+  // an inline formula wider than its paragraph cannot wrap: it must scroll in a box of its own
+  const wideInline = Array.from(document.querySelectorAll('mjx-container:not([display])')).filter(m => {
+    const svg = m.querySelector(':scope > svg'), block = m.parentElement.closest(BLOCK);
+    return svg && block && svg.getBoundingClientRect().width > block.clientWidth + 1;
+  });
+  const boxes = Array.from(document.querySelectorAll('div.math, .pgbook-frame-box, .cell_output:has(> img, > a > img)'))
+    .filter(b => b.scrollWidth > b.clientWidth + 1);
+  return boxes.concat(wideInline)
     .filter(b => b.getAttribute('tabindex') !== '0' || !b.getAttribute('aria-label')
-                 || !getComputedStyle(b).backgroundImage.includes('gradient'))
-    .slice(0, 3).map(b => b.className + ': ' + (b.id || b.textContent.trim().slice(0, 30)));
+                 || !getComputedStyle(b).backgroundImage.includes('gradient')
+                 || b.getBoundingClientRect().right > b.parentElement.closest(BLOCK).getBoundingClientRect().right + 1
+                 // it opens on its start, not scrolled to its end
+                 || (b.querySelector('svg, img')?.getBoundingClientRect().left ?? 0) < b.getBoundingClientRect().left - 1)
+    .slice(0, 3).map(b => b.tagName.toLowerCase() + '.' + b.className + ': ' + (b.id || b.textContent.trim().slice(0, 30)));
 }"""
 
 

@@ -134,7 +134,8 @@ def test_widget_controls_are_on_screen_on_a_phone(visits, width, height):
 @pytest.mark.browser
 @pytest.mark.parametrize("width,height", PHONES)
 def test_what_scrolls_sideways_on_a_phone_shows_it(visits, width, height):
-    """An equation or figure wider than the screen is a named tab stop with a shadow at its edge."""
+    """An equation or figure wider than the screen is a named tab stop with a shadow at its edge;
+    an inline formula wider than its paragraph scrolls on a line of its own, not cut off."""
     hidden = found_on_a_phone(visits, "scrollers_without_cue", (width, height))
     assert hidden == {}, f"boxes that scroll sideways at {width} px with no cue or no name: {hidden}"
 

@@ -16,6 +16,7 @@
     var next = root.dataset.theme === "dark" ? "light" : "dark";
     root.dataset.mode = next;
     root.dataset.theme = next;
+    if (window.pgbookMarkScrollers) { window.pgbookMarkScrollers(); }  // the covers take the new colours
     try {
       localStorage.setItem("mode", next);
       localStorage.setItem("theme", next);
@@ -26,6 +27,9 @@
 // A display equation or a figure wider than the column scrolls in its box (pgbook.css).
 // A keyboard user must be able to scroll it too, so an overflowing box (and
 // only such a box) joins the tab order, named as an equation or a figure that scrolls.
+// An inline formula wider than its paragraph (a long one, on a phone) cannot wrap and
+// was cut off at the edge of the column: it is marked "pgbook-wide", which puts it on a
+// line of its own that scrolls like a display equation's.
 // The equations themselves stay out of the tab order. The boxes are measured
 // once the page is idle after loading (and after a resize): measured at the
 // load event, they made the browser lay out the whole chapter again, in one
@@ -34,24 +38,60 @@
   "use strict";
   var BOXES = { "div.math": "Equation", ".pgbook-frame-box": "Figure",
                 ".cell_output:has(> img, > a > img)": "Figure" };
+  var INLINE = "mjx-container:not([display])";
+  var BLOCK = "p, li, dd, dt, td, th, figcaption, summary, blockquote, h1, h2, h3, h4, h5, h6, div";
+
+  // The colour the box sits on, its ancestors' backgrounds laid one over another: the edge
+  // shadow's covers (pgbook.css) take it, so they match a tinted theorem or exercise box.
+  function backdrop(box) {
+    var layers = [];
+    for (var el = box.parentElement; el; el = el.parentElement) {
+      var rgba = (getComputedStyle(el).backgroundColor.match(/[\d.]+/g) || []).map(Number);
+      var alpha = rgba.length > 3 ? rgba[3] : (rgba.length ? 1 : 0);
+      if (alpha > 0) { layers.push([rgba[0], rgba[1], rgba[2], alpha]); }
+      if (alpha >= 1) { break; }
+    }
+    if (!layers.length || layers[layers.length - 1][3] < 1) { return null; }
+    var colour = layers.pop();
+    while (layers.length) {
+      var top = layers.pop();
+      colour = [0, 1, 2].map(function (i) { return top[3] * top[i] + (1 - top[3]) * colour[i]; });
+    }
+    return "rgb(" + colour.slice(0, 3).map(Math.round).join(", ") + ")";
+  }
+
+  function scrolls(box, label, wide, cover) {
+    if (cover) { box.style.setProperty("--pgbook-cover", cover); }
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", label + ", scrolls sideways");
+    if (wide) { box.classList.add("pgbook-wide"); }
+  }
+  function fits(box) {
+    if (box.getAttribute("tabindex") === "0") {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+    box.classList.remove("pgbook-wide");
+  }
+
   function mark() {
     // every box is measured first, then marked: a change made between two
     // measurements would make the browser lay the page out again for the next
     var found = [];
     Object.keys(BOXES).forEach(function (selector) { document.querySelectorAll(selector).forEach(function (box) {
-      found.push([box, BOXES[selector], box.scrollWidth > box.clientWidth + 1]);
+      found.push([box, BOXES[selector], box.scrollWidth > box.clientWidth + 1, false]);
     }); });
+    document.querySelectorAll(INLINE).forEach(function (formula) {
+      var drawn = formula.querySelector(":scope > svg");
+      var block = formula.parentElement && formula.parentElement.closest(BLOCK);
+      if (!drawn || !block) { return; }
+      found.push([formula, "Equation", drawn.getBoundingClientRect().width > block.clientWidth + 1, true]);
+    });
+    found.forEach(function (item) { if (item[2]) { item.push(backdrop(item[0])); } });
     found.forEach(function (item) {
-      var box = item[0];
-      if (item[2]) {
-        box.setAttribute("tabindex", "0");
-        box.setAttribute("role", "region");
-        box.setAttribute("aria-label", item[1] + ", scrolls sideways");
-      } else if (box.getAttribute("tabindex") === "0") {
-        box.removeAttribute("tabindex");
-        box.removeAttribute("role");
-        box.removeAttribute("aria-label");
-      }
+      if (item[2]) { scrolls(item[0], item[1], item[3], item[4]); } else { fits(item[0]); }
     });
   }
   function whenIdle() {
