@@ -10,7 +10,7 @@
 // places them with <use>). MathJax nests a <g> per MathML node, each moving its
 // children; flatten() folds those moves into the glyphs themselves, so a
 // formula is an <svg> holding one <use> per glyph and one <rect> per rule.
-// That is about a third of the elements CommonHTML needs for the same maths,
+// That is fewer than half the elements CommonHTML needs for the same maths,
 // and the browser lays them out with no fonts to load or text to shape.
 //
 // stdin:  {"mathjax": ".../es5/node-main.js",
