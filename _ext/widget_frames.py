@@ -15,6 +15,11 @@ written, this extension rewrites each page's widget state:
 - ``width``/``height`` are the frame's CSS size (the Image's ``width``), so a 2×
   PNG shows sharp at its intended size, and the page does not shift as it loads.
 
+Before each widget's view script goes its *still*: the frames it starts on
+(a Stack's selected child), as plain images with their alt text. The page shows
+them at once, before the widget library has loaded, and for good with no
+script; pgbook-widgets-config.js removes the still once the live widget is drawn.
+
 ``loading="lazy"``: a frame is fetched when first shown, so a page loads only
 the frames its controls start on. Nothing here needs a kernel, a server or
 another host; the jslinks between controls and stacks are untouched.
@@ -69,13 +74,15 @@ def png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
+LAZY = ' loading="lazy" decoding="async"'  # how a frame inside the live widget loads
+
+
 def frame_img(src: str, alt: str, css_width: int, png: bytes) -> str:
     width, height = png_size(png)
     css_height = round(height * css_width / width)
     # in a box of its own, which scrolls sideways where the column is narrower than the frame
     return (f'<div class="pgbook-frame-box"><img class="widget-image pgbook-frame" src="{html.escape(src)}" '
-            f'alt="{html.escape(alt)}" width="{css_width}" height="{css_height}" loading="lazy" '
-            'decoding="async"></div>')
+            f'alt="{html.escape(alt)}" width="{css_width}" height="{css_height}"{LAZY}></div>')
 
 
 def rewrite_state(state: dict, prefix: str, frames: Path, where: str) -> int:
@@ -139,7 +146,7 @@ def add_stills(text: str, models: dict) -> str:
     def view(match: re.Match) -> str:
         frames = still(models, json.loads(match.group(1))["model_id"])
         # how it loads is light_pages' to say: eager if it is the page's first figure, else lazy
-        frames = frames.replace(' loading="lazy" decoding="async"', "")
+        frames = frames.replace(LAZY, "")
         return (f'<div class="pgbook-widget-still">{frames}</div>' if frames else "") + match.group(0)
     return VIEW.sub(view, text)
 

@@ -125,8 +125,7 @@ CONTROLS_OFF_SCREEN = """() => Array.from(document.querySelectorAll(
 # Equations and figures wider than the screen that scroll in their box with no cue, or inline
 # formulas wider than their paragraph left cut off at its edge: pgbook.js marks each overflowing
 # box (tab stop, name; an inline formula goes on a line of its own) and pgbook.css draws its edge
-# shadow. The resize
-# handler waits 100 ms and then for an idle moment, so this waits past both first.
+# shadow. The resize handler waits 100 ms and then for an idle moment, so this waits past both.
 SCROLLERS_WITHOUT_CUE = """async () => {
   await new Promise(r => setTimeout(r, 300));
   await new Promise(r => requestIdleCallback(r, {timeout: 2000}));

@@ -60,20 +60,22 @@
     return "rgb(" + colour.slice(0, 3).map(Math.round).join(", ") + ")";
   }
 
-  function scrolls(box, label, wide, cover) {
-    if (cover) { box.style.setProperty("--pgbook-cover", cover); }
+  function scrolls(item) {
+    var box = item.box;
+    if (item.cover) { box.style.setProperty("--pgbook-cover", item.cover); }
     box.setAttribute("tabindex", "0");
     box.setAttribute("role", "region");
-    box.setAttribute("aria-label", label + ", scrolls sideways");
-    if (wide) { box.classList.add("pgbook-wide"); }
+    box.setAttribute("aria-label", item.label + ", scrolls sideways");
+    if (item.inline) { box.classList.add("pgbook-wide"); }
   }
-  function fits(box) {
+  function fits(item) {
+    var box = item.box;
     if (box.getAttribute("tabindex") === "0") {
       box.removeAttribute("tabindex");
       box.removeAttribute("role");
       box.removeAttribute("aria-label");
     }
-    box.classList.remove("pgbook-wide");
+    if (item.inline && box.classList.contains("pgbook-wide")) { box.classList.remove("pgbook-wide"); }
   }
 
   function mark() {
@@ -81,18 +83,18 @@
     // measurements would make the browser lay the page out again for the next
     var found = [];
     Object.keys(BOXES).forEach(function (selector) { document.querySelectorAll(selector).forEach(function (box) {
-      found.push([box, BOXES[selector], box.scrollWidth > box.clientWidth + 1, false]);
+      found.push({ box: box, label: BOXES[selector], inline: false,
+                   overflows: box.scrollWidth > box.clientWidth + 1 });
     }); });
     document.querySelectorAll(INLINE).forEach(function (formula) {
       var drawn = formula.querySelector(":scope > svg");
       var block = formula.parentElement && formula.parentElement.closest(BLOCK);
       if (!drawn || !block) { return; }
-      found.push([formula, "Equation", drawn.getBoundingClientRect().width > block.clientWidth + 1, true]);
+      found.push({ box: formula, label: "Equation", inline: true,
+                   overflows: drawn.getBoundingClientRect().width > block.clientWidth + 1 });
     });
-    found.forEach(function (item) { if (item[2]) { item.push(backdrop(item[0])); } });
-    found.forEach(function (item) {
-      if (item[2]) { scrolls(item[0], item[1], item[3], item[4]); } else { fits(item[0]); }
-    });
+    found.forEach(function (item) { if (item.overflows) { item.cover = backdrop(item.box); } });
+    found.forEach(function (item) { if (item.overflows) { scrolls(item); } else { fits(item); } });
   }
   function whenIdle() {
     if (window.requestIdleCallback) {
